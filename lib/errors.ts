@@ -1,0 +1,84 @@
+/** Machine-readable reasons, named after hackney's error atoms. */
+export type HansomErrorCode =
+  | "connect_timeout"
+  | "recv_timeout"
+  | "checkout_timeout"
+  | "closed"
+  | "body_too_large"
+  | "max_redirect"
+  | "body_used"
+  | "invalid_url"
+  | "invalid_header"
+  | "invalid_option"
+  | "bad_response"
+  | "header_too_large"
+  | "proxy_error"
+  | "econnrefused"
+  | "econnreset"
+  | "nxdomain"
+  | "aborted"
+  | "tls_error"
+  | "not_replayable"
+  | "multipart_error"
+  | "file_error";
+
+/** Where in a request the failure happened. */
+export type HansomErrorPhase =
+  | "input"
+  | "checkout"
+  | "connect"
+  | "tls"
+  | "proxy"
+  | "send"
+  | "response"
+  | "body";
+
+/** Extra context an error may carry. */
+export interface HansomErrorDetails {
+  cause?: unknown;
+  partialBody?: Uint8Array;
+  phase?: HansomErrorPhase;
+  method?: string;
+  url?: string;
+}
+
+/** The one error class hansom throws: switch on `code`. */
+export class HansomError extends Error {
+  readonly code: HansomErrorCode;
+  /** Bytes of the body that arrived before the failure (code `closed`). */
+  partialBody?: Uint8Array;
+  phase?: HansomErrorPhase;
+  method?: string;
+  /** The request URL without credentials. */
+  url?: string;
+
+  constructor(code: HansomErrorCode, message: string, details: HansomErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "HansomError";
+    this.code = code;
+    if (details.partialBody) this.partialBody = details.partialBody;
+    if (details.phase) this.phase = details.phase;
+    if (details.method) this.method = details.method;
+    if (details.url) this.url = details.url;
+  }
+}
+
+/** True when `e` is a HansomError, optionally with the given code. */
+export function isHansomError(e: unknown, code?: HansomErrorCode): e is HansomError {
+  return e instanceof HansomError && (code === undefined || e.code === code);
+}
+
+/** Adds request context (method and URL) to an error that lacks it, and returns it. */
+export function withContext(e: HansomError, method: string, url: string): HansomError {
+  if (!e.method) {
+    e.method = method;
+    e.url = url;
+    e.message = `${e.message} (${method} ${url})`;
+  }
+  return e;
+}
+
+/** The error for an aborted signal, keeping the signal's reason as cause. */
+export function abortError(signal: AbortSignal | undefined): HansomError {
+  return new HansomError("aborted", "Request aborted by its signal", { cause: signal?.reason });
+}
