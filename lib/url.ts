@@ -1,0 +1,445 @@
+// URL helpers after hackney_url: parse, encode, build and resolve http(s) URLs.
+// The WHATWG URL class is used only to validate IPv6 literals and convert IDN hosts: it
+// re-encodes paths, and the path must reach pathEncode (request time) exactly as given.
+import { HansomError } from "./errors.ts";
+
+/** An http(s) URL split into the parts a request needs (hackney's #hackney_url). */
+export interface ParsedUrl {
+  scheme: "http" | "https";
+  /** Lower-cased; IPv6 without brackets; IDN converted to punycode. */
+  host: string;
+  /** @default 80 for http, 443 for https */
+  port: number;
+  /** As given (not normalised or re-encoded); "/" at least. */
+  path: string;
+  /** Query without the "?". */
+  qs: string;
+  /** Fragment without the "#". */
+  fragment: string;
+  /** Percent-decoded. */
+  user: string;
+  /** Percent-decoded. */
+  password: string;
+  /** Normalised absolute URL (path, query and fragment percent-encoded), credentials included. */
+  href: string;
+}
+
+const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const HEX = "0123456789ABCDEF";
+
+function table(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = t[c + 32] = 1;
+  for (const ch of "-._~" + chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+// RFC 3986 §2.3 unreserved, §2.2 sub-delims, §3.3 pchar and "/", §3.4 query adds "?".
+const UNRESERVED = table("");
+const USERINFO = table("!$&'()*+,;=:");
+const PATH = table("!$&'()*+,;=:@/");
+const QUERY = table("!$&'()*+,;=:@/?");
+const REG_NAME = table("!$&'()*+,;=");
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
+function pct(b: number): string {
+  return "%" + HEX[b >> 4] + HEX[b & 15];
+}
+
+// Percent-encodes every char outside `safe` as UTF-8 %XX; keepPct leaves valid %XX alone
+// (so encoding is idempotent), plus writes space as "+" (form encoding).
+function percentEncode(s: string, safe: Uint8Array, keepPct: boolean, plus: boolean): string {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && safe[c] === 1) i++;
+    else if (keepPct && c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) i += 3;
+    else break;
+  }
+  if (i === n) return s;
+  let out = s.slice(0, i);
+  for (; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 128 && safe[c] === 1) out += s[i];
+    else if (keepPct && c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      out += s.slice(i, i + 3);
+      i += 2;
+    } else if (c === 0x20 && plus) out += "+";
+    else if (c < 0x80) out += pct(c);
+    else if (c < 0x800) out += pct(0xc0 | (c >> 6)) + pct(0x80 | (c & 63));
+    else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = s.charCodeAt(i + 1);
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out += pct(0xf0 | (c >> 18)) + pct(0x80 | ((c >> 12) & 63));
+          out += pct(0x80 | ((c >> 6) & 63)) + pct(0x80 | (c & 63));
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate has no UTF-8 form; TextEncoder does the same
+      }
+      out += pct(0xe0 | (c >> 12)) + pct(0x80 | ((c >> 6) & 63)) + pct(0x80 | (c & 63));
+    }
+  }
+  return out;
+}
+
+// ignoreBOM: a decoded leading U+FEFF is data, not a byte-order mark.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+// Decodes runs of %XX as UTF-8 (invalid bytes become U+FFFD); a "%" not followed by two hex
+// digits is kept as is (hackney's urldecode(_, skip)).
+function decode(s: string, plus: boolean): string {
+  if (s.indexOf("%") < 0 && (!plus || s.indexOf("+") < 0)) return s;
+  let out = "";
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      const bytes: number[] = [];
+      while (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+        bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+        i += 3;
+      }
+      out += utf8.decode(new Uint8Array(bytes));
+    } else {
+      out += c === 0x2b && plus ? " " : s[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes a URL path (RFC 3986): unreserved, sub-delims, ":@/" and valid %XX are kept, the
+ * rest becomes UTF-8 %XX. Idempotent, so an already-encoded path passes unchanged.
+ * @example pathEncode("/a b/%20/é") // "/a%20b/%20/%C3%A9"
+ */
+export function pathEncode(path: string): string {
+  return percentEncode(path, PATH, true, false);
+}
+
+// Query and fragment as sent or shown: like pathEncode, "?" kept too (RFC 3986 §3.4, §3.5).
+function queryEncode(s: string): string {
+  return percentEncode(s, QUERY, true, false);
+}
+
+/** Encodes a query component: unreserved kept, space as "+", the rest UTF-8 %XX (upper-case hex). */
+export function urlEncode(s: string): string {
+  return percentEncode(s, UNRESERVED, false, true);
+}
+
+/** Decodes a query component: "+" is a space, %XX is UTF-8; a malformed "%" is kept. */
+export function urlDecode(s: string): string {
+  return decode(s, true);
+}
+
+/**
+ * Encodes pairs as a query string, in order, without a leading "?".
+ * @example qs([["a", "1"], ["b", "x y"]]) // "a=1&b=x+y"
+ */
+export function qs(pairs: Array<[string, string]> | Record<string, string>): string {
+  const list = Array.isArray(pairs) ? pairs : Object.entries(pairs);
+  let out = "";
+  for (const [k, v] of list) out += (out ? "&" : "") + urlEncode(k) + "=" + urlEncode(v);
+  return out;
+}
+
+/** Parses a query string into decoded pairs, in order; a name without "=" gets "". */
+export function parseQs(s: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const token of s.split("&")) {
+    if (!token) continue;
+    const eq = token.indexOf("=");
+    if (eq < 0) out.push([urlDecode(token), ""]);
+    else out.push([urlDecode(token.slice(0, eq)), urlDecode(token.slice(eq + 1))]);
+  }
+  return out;
+}
+
+/**
+ * Builds a URL from a base, path segments and a query (hackney_url:make_url). Segments are
+ * joined with "/" and stripped of outer slashes (no "//"), empty ones dropped; they are not
+ * encoded. Query pairs are encoded with `qs`; an empty query adds no "?".
+ * @example makeUrl("http://a.com/", ["v1", "/users/"], [["q", "x y"]]) // "http://a.com/v1/users?q=x+y"
+ */
+export function makeUrl(
+  base: string,
+  path: string | string[],
+  query: string | Array<[string, string]> | Record<string, string>,
+): string {
+  const q = typeof query === "string" ? query : qs(query);
+  const parts = (typeof path === "string" ? [path] : path).map(trimSlashes).filter((p) => p !== "");
+  let url = base;
+  if (parts.length > 0) url = url.replace(/\/+$/, "") + "/" + parts.join("/");
+  return q ? url + "?" + q : url;
+}
+
+function trimSlashes(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) === 0x2f) a++;
+  while (b > a && s.charCodeAt(b - 1) === 0x2f) b--;
+  return s.slice(a, b);
+}
+
+/** Host header value / authority: "host" at the scheme's default port, else "host:port"; IPv6 in brackets. */
+export function authority(u: ParsedUrl, alwaysPort = false): string {
+  const h = u.host.includes(":") ? `[${u.host}]` : u.host;
+  return alwaysPort || u.port !== DEFAULT_PORT[u.scheme] ? `${h}:${u.port}` : h;
+}
+
+/** "scheme://authority", to compare origins across redirects. */
+export function originOf(u: ParsedUrl): string {
+  return `${u.scheme}://${authority(u)}`;
+}
+
+/**
+ * The origin-form request target: the path encoded with `encode`, then "?" and the query.
+ * The query is always made safe for a request line (invalid chars %XX, valid %XX kept).
+ * @default encode pathEncode
+ */
+export function requestTarget(u: ParsedUrl, encode: (p: string) => string = pathEncode): string {
+  const p = encode(u.path);
+  return u.qs ? `${p}?${queryEncode(u.qs)}` : p;
+}
+
+function invalid(message: string): HansomError {
+  return new HansomError("invalid_url", message, { phase: "input" });
+}
+
+// Messages never quote the input: an unparsed URL may hold a password anywhere.
+function checkChars(s: string): void {
+  let wide = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) throw invalid("Invalid URL: it contains whitespace or a control character");
+    if (c >= 0x80) wide = true;
+  }
+  if (!wide) return;
+  // Unicode whitespace (NBSP, U+2028...) and C1 controls, which the ASCII scan let through
+  if (/[\s\u0080-\u009f]/.test(s)) throw invalid("Invalid URL: it contains whitespace or a control character");
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
+    throw invalid("Invalid URL: it is not well-formed Unicode");
+  }
+}
+
+function isRegName(h: string): boolean {
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c >= 128 || REG_NAME[c] !== 1) return false;
+  }
+  return true;
+}
+
+function parseHost(raw: string): string {
+  if (raw.startsWith("[")) {
+    const h = raw.slice(1, -1).toLowerCase();
+    let ok = /^[0-9a-f:.]+$/.test(h);
+    try {
+      new URL(`http://[${h}]/`);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw invalid("Invalid URL: bad IPv6 address");
+    return h;
+  }
+  if (raw === "") throw invalid("Invalid URL: missing host");
+  const h = raw.toLowerCase();
+  if (isRegName(h)) return h;
+  // Non-ASCII: IDNA to punycode (as hackney's normalize does), so DNS, SNI and Host get ASCII.
+  let ascii = "";
+  if (/[^\x00-\x7f]/.test(raw)) {
+    try {
+      ascii = new URL(`http://${raw}/`).hostname;
+    } catch {
+      // falls through to the error
+    }
+  }
+  if (ascii === "" || !isRegName(ascii)) throw invalid("Invalid URL: bad character in host");
+  return ascii;
+}
+
+/**
+ * Parses an absolute http or https URL (hackney_url:parse_url). A scheme is required;
+ * an empty port ("host:") means the default one.
+ * @throws HansomError invalid_url
+ */
+export function parseUrl(url: string | URL): ParsedUrl {
+  let s: string;
+  if (typeof url === "string") s = url;
+  else if (url instanceof URL) s = url.href;
+  else throw new TypeError("parseUrl expects a string or a URL");
+  checkChars(s);
+
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(s);
+  const lower = m ? m[1]!.toLowerCase() : "";
+  if (lower !== "http" && lower !== "https") {
+    // "localhost:8080/x" has no scheme, not the scheme "localhost"
+    if (!m || /^\d+(?:[/?#]|$)/.test(s.slice(m[0].length))) {
+      throw invalid("Invalid URL: no scheme; it must start with http:// or https://");
+    }
+    throw invalid(`Unsupported URL scheme "${lower}:"; only http and https are allowed`);
+  }
+  const scheme: "http" | "https" = lower;
+  let i = m![0].length;
+  if (!s.startsWith("//", i)) throw invalid(`Invalid URL: "//" must follow "${scheme}:"`);
+  i += 2;
+
+  let end = i;
+  while (end < s.length) {
+    const c = s.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  // The last "@" ends the userinfo, so an unencoded "@" in a password still parses.
+  const auth = s.slice(i, end);
+  const at = auth.lastIndexOf("@");
+  const userinfo = at < 0 ? "" : auth.slice(0, at);
+  const hostPort = auth.slice(at + 1);
+
+  let hostEnd = hostPort.length;
+  if (hostPort.startsWith("[")) {
+    hostEnd = hostPort.indexOf("]") + 1;
+    if (hostEnd === 0) throw invalid("Invalid URL: unterminated IPv6 address");
+    if (hostEnd < hostPort.length && hostPort[hostEnd] !== ":") {
+      throw invalid("Invalid URL: bad IPv6 address");
+    }
+  } else {
+    const colon = hostPort.indexOf(":");
+    if (colon >= 0) hostEnd = colon;
+  }
+  const host = parseHost(hostPort.slice(0, hostEnd));
+  const portText = hostPort.slice(hostEnd + 1);
+  let port: number = DEFAULT_PORT[scheme];
+  if (portText !== "") {
+    port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535)) {
+      throw invalid("Invalid URL: the port must be a number from 1 to 65535");
+    }
+  }
+
+  const rest = s.slice(end);
+  const hash = rest.indexOf("#");
+  const fragment = hash < 0 ? "" : rest.slice(hash + 1);
+  const pathQs = hash < 0 ? rest : rest.slice(0, hash);
+  const q = pathQs.indexOf("?");
+  const path = (q < 0 ? pathQs : pathQs.slice(0, q)) || "/";
+  const query = q < 0 ? "" : pathQs.slice(q + 1);
+
+  const colon = userinfo.indexOf(":");
+  const user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon), false);
+  const password = colon < 0 ? "" : decode(userinfo.slice(colon + 1), false);
+
+  const u: ParsedUrl = { scheme, host, port, path, qs: query, fragment, user, password, href: "" };
+  u.href =
+    `${scheme}://${userinfo ? percentEncode(userinfo, USERINFO, true, false) + "@" : ""}${authority(u)}` +
+    pathEncode(path) +
+    (query ? "?" + queryEncode(query) : "") +
+    (fragment ? "#" + queryEncode(fragment) : "");
+  return u;
+}
+
+interface UriParts {
+  scheme?: string;
+  authority?: string;
+  path: string;
+  query?: string;
+  fragment?: string;
+}
+
+// RFC 3986 appendix B, with the scheme limited to §3.1 syntax.
+const URI_RE = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/s;
+
+function split(s: string): UriParts {
+  const m = URI_RE.exec(s)!;
+  return { scheme: m[1], authority: m[2], path: m[3]!, query: m[4], fragment: m[5] };
+}
+
+// RFC 3986 §5.2.4
+function removeDotSegments(path: string): string {
+  if (!/(?:^|\/)\.\.?(?:\/|$)/.test(path)) return path;
+  let input = path;
+  let out = "";
+  const up = () => {
+    out = out.slice(0, Math.max(0, out.lastIndexOf("/")));
+  };
+  while (input !== "") {
+    if (input.startsWith("../")) input = input.slice(3);
+    else if (input.startsWith("./")) input = input.slice(2);
+    else if (input.startsWith("/./")) input = input.slice(2);
+    else if (input === "/.") input = "/";
+    else if (input.startsWith("/../")) {
+      input = input.slice(3);
+      up();
+    } else if (input === "/..") {
+      input = "/";
+      up();
+    } else if (input === "." || input === "..") input = "";
+    else {
+      const next = input.indexOf("/", 1);
+      const seg = next < 0 ? input : input.slice(0, next);
+      out += seg;
+      input = input.slice(seg.length);
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolves a (possibly relative) Location against a base href (RFC 3986 §5.2, non-strict:
+ * "http:g" on an http base is relative) and returns the normalised absolute href.
+ * @throws HansomError invalid_url when the result is not a valid http(s) URL
+ */
+export function resolveUrl(location: string, base: string): string {
+  // Servers send raw spaces in Location; encode them rather than fail (as browsers do).
+  const ref = location.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "").replace(/ /g, "%20");
+  checkChars(ref);
+  const r = split(ref);
+  const b = split(base);
+  if (r.scheme !== undefined && b.scheme !== undefined && r.scheme.toLowerCase() === b.scheme.toLowerCase()) {
+    r.scheme = undefined;
+  }
+  const t: UriParts = { path: "", fragment: r.fragment };
+  if (r.scheme !== undefined) {
+    t.scheme = r.scheme;
+    t.authority = r.authority;
+    t.path = removeDotSegments(r.path);
+    t.query = r.query;
+  } else {
+    if (r.authority !== undefined) {
+      t.authority = r.authority;
+      t.path = removeDotSegments(r.path);
+      t.query = r.query;
+    } else {
+      if (r.path === "") {
+        t.path = b.path;
+        t.query = r.query ?? b.query;
+      } else {
+        // §5.2.3 merge
+        const merged = r.path.startsWith("/")
+          ? r.path
+          : b.authority !== undefined && b.path === ""
+            ? "/" + r.path
+            : b.path.slice(0, b.path.lastIndexOf("/") + 1) + r.path;
+        t.path = removeDotSegments(merged);
+        t.query = r.query;
+      }
+      t.authority = b.authority;
+    }
+    t.scheme = b.scheme;
+  }
+  // §5.3 recomposition
+  const s =
+    (t.scheme !== undefined ? t.scheme + ":" : "") +
+    (t.authority !== undefined ? "//" + t.authority : "") +
+    t.path +
+    (t.query !== undefined ? "?" + t.query : "") +
+    (t.fragment !== undefined ? "#" + t.fragment : "");
+  return parseUrl(s).href;
+}
