@@ -124,6 +124,12 @@ class NodeSocket implements RawSocket {
       s.on("close", done);
     });
   }
+  unref(): void {
+    this.#s.unref();
+  }
+  ref(): void {
+    this.#s.ref();
+  }
   destroy(): void {
     this.#closed = true;
     this.#s.destroy();
@@ -185,6 +191,9 @@ export const nodeSockets: SocketAdapter = {
       return handshake(t, spec.timeout, spec.signal, what);
     }
     return settle(net.connect({ host: spec.host, port: spec.port }), "connect", spec.timeout, spec.signal, what, false);
+  },
+  env(name: string): string | undefined {
+    return process.env[name];
   },
   async openFile(path: string): Promise<FileHandle> {
     let size: number;

@@ -75,6 +75,10 @@ export interface RawSocket {
   write(chunk: Uint8Array): boolean;
   /** Resolves when queued writes have drained below the high-water mark; rejects if the socket fails. */
   drain(): Promise<void>;
+  /** Let the process exit while this socket is open (idle in a pool). Optional: a no-op where unsupported. */
+  unref?(): void;
+  /** Undo unref(): an active request keeps the process alive. */
+  ref?(): void;
   /** Tear down at once. Idempotent. */
   destroy(): void;
   /** Negotiate TLS over this socket; this object must not be used afterwards. */
@@ -95,4 +99,6 @@ export interface SocketAdapter {
   connect(spec: ConnectSpec): Promise<RawSocket>;
   /** Stats a file for streaming; rejects with code `file_error`. */
   openFile(path: string): Promise<FileHandle>;
+  /** An environment variable (proxy: "env"); undefined when unset or not permitted. */
+  env(name: string): string | undefined;
 }

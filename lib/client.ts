@@ -1,0 +1,89 @@
+// The public request functions: request() in its three shapes (Response, AsyncStream,
+// RequestHandle) and the REST shortcuts. Input is checked here, before any connection.
+import { HansomError } from "./errors.ts";
+import { AsyncStream } from "./events.ts";
+import type { ResponseEvent } from "./events.ts";
+import { StreamedRequest } from "./request-handle.ts";
+import type { RequestHandle } from "./request-handle.ts";
+import type { Response } from "./response.ts";
+import { getHeader, headerPairs, normalizeMethod, validateHeaders, validateOptions } from "./options.ts";
+import type { RequestOptions } from "./options.ts";
+import { parseUrl } from "./url.ts";
+import { performRequest } from "./request.ts";
+
+/** Options that make request() resolve to an AsyncStream. */
+export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | { streamTo: WritableStream<ResponseEvent> });
+/** Options that make request() resolve to a RequestHandle. */
+export type StreamedRequestOptions = Omit<RequestOptions, "body"> & { body: "stream" };
+
+/** Throws the input errors a request would hit, before anything is sent. */
+function checkInput(method: string, url: string | URL, opts: RequestOptions): void {
+  normalizeMethod(method);
+  validateOptions(opts);
+  parseUrl(url);
+  validateHeaders(headerPairs(opts.headers), opts);
+}
+
+/**
+ * Sends a request (hackney:request). Resolves when the status line and headers are in.
+ * @example const res = await request("GET", "http://127.0.0.1:8080/"); console.log(await res.text());
+ */
+export function request(method: string, url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function request(method: string, url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function request(method: string, url: string | URL, opts?: RequestOptions): Promise<Response>;
+export async function request(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
+  const o = opts as RequestOptions;
+  checkInput(method, url, o);
+  if (o.body === "stream") {
+    if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
+    const headers = headerPairs(o.headers);
+    const cl = getHeader(headers, "content-length");
+    const length = cl !== undefined && getHeader(headers, "transfer-encoding") === undefined ? Number(cl) : null;
+    return new StreamedRequest(
+      (body, extra) => performRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }, { streamBody: body }),
+      headers,
+      length,
+    );
+  }
+  if (o.async || o.streamTo) {
+    const mode = o.async === "once" ? "once" : true;
+    const plain: RequestOptions = { ...o, async: undefined, streamTo: undefined };
+    const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { onRedirect }), mode);
+    if (o.streamTo) void stream.pipeTo(o.streamTo);
+    return stream;
+  }
+  return performRequest(method, url, o);
+}
+
+/** GET (hackney:get). */
+export function get(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("GET", url, opts);
+}
+/** HEAD: the response has no body. */
+export function head(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("HEAD", url, opts);
+}
+/** POST. */
+export function post(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("POST", url, opts);
+}
+/** PUT. */
+export function put(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("PUT", url, opts);
+}
+/** PATCH. */
+export function patch(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("PATCH", url, opts);
+}
+/** DELETE (named del: delete is a reserved word). */
+export function del(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("DELETE", url, opts);
+}
+/** OPTIONS. */
+export function options(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("OPTIONS", url, opts);
+}
+/** TRACE. */
+export function trace(url: string | URL, opts?: RequestOptions): Promise<Response> {
+  return request("TRACE", url, opts);
+}

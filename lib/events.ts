@@ -1,0 +1,187 @@
+// Async modes (hackney's async, {async, once}, stream_to): a response as a sequence of events.
+// "once" reads nothing ahead: each next() fetches one event. `true` reads ahead a little,
+// until pause(). Either way a paused stream stops reading the socket.
+import { HansomError } from "./errors.ts";
+import type { Response } from "./response.ts";
+
+/** One event of an asynchronous response (hackney's async messages). */
+export type ResponseEvent =
+  | { type: "status"; status: number; statusText: string }
+  | { type: "headers"; headers: Array<[string, string]> }
+  | { type: "redirect"; url: string; headers: Array<[string, string]> }
+  | { type: "see_other"; url: string; headers: Array<[string, string]> }
+  | { type: "data"; chunk: Uint8Array }
+  | { type: "done" }
+  | { type: "error"; error: HansomError };
+
+/** Redirect events reported while the request runs. */
+export type RedirectEvent = Extract<ResponseEvent, { type: "redirect" | "see_other" }>;
+
+/** Starts the request; reports followed redirects through onRedirect. */
+export type Starter = (onRedirect: (ev: RedirectEvent) => void) => Promise<Response>;
+
+/** Events read ahead in `async: true` mode before reading pauses by itself. */
+const READ_AHEAD = 16;
+
+/** A response delivered as events (hackney's {async, ...} request reference). */
+export class AsyncStream implements AsyncIterable<ResponseEvent> {
+  readonly mode: true | "once";
+  #queue: ResponseEvent[] = [];
+  #waiter: (() => void) | null = null;
+  #res: Response | null = null;
+  #resPromise: Promise<Response>;
+  #body: AsyncIterator<Uint8Array> | null = null;
+  #prefix: Uint8Array[] = [];
+  #ended = false;
+  #stopped = false;
+  #paused = false;
+  #pumping = false;
+
+  /** @internal */
+  constructor(start: Starter, mode: true | "once") {
+    this.mode = mode;
+    this.#resPromise = start((ev) => this.#push(ev));
+    this.#resPromise.then(
+      (res) => {
+        this.#res = res;
+        this.#push({ type: "status", status: res.status, statusText: res.statusText });
+        this.#push({ type: "headers", headers: res.rawHeaders });
+        if (!res.body) this.#finish({ type: "done" });
+        else this.#body = res[Symbol.asyncIterator]();
+        this.#pump();
+      },
+      (e: unknown) => this.#finish({ type: "error", error: asHansom(e) }),
+    );
+    // The rejection is delivered as an event; keep it from being reported as unhandled.
+    this.#resPromise.catch(() => {});
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ResponseEvent> {
+    return { next: () => this.next(), return: async () => {
+      await this.#abandon();
+      return { value: undefined, done: true };
+    } };
+  }
+
+  /** The next event (hackney:stream_next); in "once" mode this is what reads the next one. */
+  async next(): Promise<IteratorResult<ResponseEvent>> {
+    for (;;) {
+      const ev = this.#queue.shift();
+      if (ev) {
+        this.#pump();
+        return { value: ev, done: false };
+      }
+      if (this.#ended || this.#stopped) return { value: undefined, done: true };
+      this.#pump(true);
+      await new Promise<void>((r) => (this.#waiter = r));
+      this.#waiter = null;
+    }
+  }
+
+  /** Stops reading the socket until resume() (hackney:pause_stream). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Restarts reading (hackney:resume_stream). */
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  /** Ends event delivery; the rest of the body is read through the returned Response (hackney:stop_async). */
+  async stopAsync(): Promise<Response> {
+    this.#stopped = true;
+    const res = await this.#resPromise;
+    // Wait for an in-flight read so no chunk is lost between the events and the Response.
+    while (this.#pumping) await new Promise((r) => setTimeout(r, 0));
+    const pending: Uint8Array[] = [...this.#prefix];
+    for (const ev of this.#queue) if (ev.type === "data") pending.push(ev.chunk);
+    this.#queue = [];
+    const ended = this.#ended;
+    this.#wake();
+    return res.continued(pending, ended ? null : this.#body);
+  }
+
+  #push(ev: ResponseEvent): void {
+    if (this.#stopped) {
+      if (ev.type === "data") this.#prefix.push(ev.chunk);
+      return;
+    }
+    this.#queue.push(ev);
+    this.#wake();
+  }
+
+  #finish(ev: ResponseEvent): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#push(ev);
+  }
+
+  #wake(): void {
+    this.#waiter?.();
+  }
+
+  /** Reads body chunks into events while allowed. `demand`: a consumer is waiting. */
+  #pump(demand = false): void {
+    if (this.#pumping || this.#ended || this.#stopped || !this.#body || this.#paused) return;
+    const room = this.mode === "once" ? (demand && this.#queue.length === 0) : this.#queue.length < READ_AHEAD;
+    if (!room) return;
+    this.#pumping = true;
+    const body = this.#body;
+    body.next().then(
+      (r) => {
+        this.#pumping = false;
+        if (r.done) this.#finish({ type: "done" });
+        else this.#push({ type: "data", chunk: r.value });
+        if (this.mode === true) this.#pump();
+      },
+      (e: unknown) => {
+        this.#pumping = false;
+        this.#finish({ type: "error", error: asHansom(e) });
+      },
+    );
+  }
+
+  async #abandon(): Promise<void> {
+    this.#stopped = true;
+    this.#queue = [];
+    if (!this.#ended) {
+      this.#ended = true;
+      const res = this.#res ?? (await this.#resPromise.catch(() => null));
+      await res?.close();
+    }
+  }
+
+  /** @internal pumps every event into a WritableStream, honouring its backpressure. */
+  async pipeTo(dest: WritableStream<ResponseEvent>): Promise<void> {
+    const w = dest.getWriter();
+    try {
+      for (;;) {
+        const r = await this.next();
+        if (r.done) break;
+        await w.ready;
+        if (r.value.type === "error") {
+          await w.abort(r.value.error).catch(() => {});
+          return;
+        }
+        await w.write(r.value);
+        if (r.value.type === "done") break;
+      }
+      await w.close();
+    } catch (e) {
+      await this.#abandon();
+      await w.abort(e).catch(() => {});
+    } finally {
+      try {
+        w.releaseLock();
+      } catch {
+        // the lock may already be gone with an aborted stream
+      }
+    }
+  }
+}
+
+function asHansom(e: unknown): HansomError {
+  return e instanceof HansomError ? e : new HansomError("closed", String((e as Error)?.message ?? e), { cause: e });
+}

@@ -1,0 +1,493 @@
+// One HTTP/1.1 connection: a RawSocket, one parser, and one exchange at a time. It owns the
+// keep-alive rules (see #reusable) and is the body source a Response reads from. The pool never
+// touches bytes; it only asks reusable() and gets the connection back through onDone.
+import { HansomError, abortError } from "../errors.ts";
+import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
+import type { EncodedBody } from "../body.ts";
+import { ResponseParser } from "./parse.ts";
+import type { ParserState, ResponseHead } from "./parse.ts";
+import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
+
+/** Receives a response body; data() returning false asks the source to pause. */
+export interface BodySink {
+  data(chunk: Uint8Array): boolean;
+  end(trailers: Array<[string, string]> | null): void;
+  error(err: HansomError): void;
+}
+
+/** What a Response reads its body from. */
+export interface BodySource {
+  /** Start or restart delivery to the sink. */
+  read(sink: BodySink): void;
+  /** Abandon the body: the connection is destroyed. */
+  cancel(): void;
+  /** Hands the socket over (hackney cancel_request). */
+  detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array };
+}
+
+/** One request on this connection. */
+export interface ExchangeSpec {
+  head: Uint8Array;
+  body: EncodedBody | null;
+  /** HEAD (and CONNECT): the response has no body. */
+  noBody: boolean;
+  /** Wait for 100 Continue (at most expectTimeout ms) before sending the body. */
+  expectContinue: boolean;
+  recvTimeout: number;
+  signal?: AbortSignal;
+  onUpload?: (bytes: number) => void;
+}
+
+export type Release = (conn: Http1Connection, reusable: boolean) => void;
+
+const EXPECT_TIMEOUT = 1000;
+/** Raw bytes held while nobody reads the body, before the socket is paused. */
+const PENDING_HWM = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
+type Want = "head" | "body" | "none";
+
+function concat(list: Uint8Array[]): Uint8Array {
+  if (list.length === 1) return list[0]!;
+  let n = 0;
+  for (const c of list) n += c.byteLength;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of list) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+export class Http1Connection implements BodySource {
+  readonly key: string;
+  readonly socket: RawSocket;
+  /** Requests completed on this socket; > 0 means the next one is on a reused socket. */
+  served = 0;
+  #exchangeId = 0;
+  lastUsed = Date.now();
+  #release: Release;
+  #parser: ResponseParser;
+  #state: "idle" | "active" | "closed" = "idle";
+  #want: Want = "none";
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #sink: BodySink | null = null;
+  #head: ResponseHead | null = null;
+  #trailers: Array<[string, string]> | null = null;
+  #headWaiter: { resolve(h: ResponseHead): void; reject(e: HansomError): void } | null = null;
+  #continueWaiter: (() => void) | null = null;
+  #sawByte = false;
+  #sendDone = false;
+  #completed = false;
+  #recvTimeout = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastRead = 0;
+  #eof = false;
+  #signal: AbortSignal | undefined;
+  #onClosedIdle: (() => void) | null = null;
+
+  constructor(key: string, socket: RawSocket, release: Release, opts: { maxHeaderSize?: number } = {}) {
+    this.key = key;
+    this.socket = socket;
+    this.#release = release;
+    this.#parser = new ResponseParser(
+      {
+        onInterim: (status) => {
+          if (status === 100) this.#continueWaiter?.();
+        },
+        onHead: (h) => {
+          this.#head = h;
+        },
+        onBody: (chunk) => {
+          if (this.#sink && !this.#sink.data(chunk)) this.#want = "none";
+        },
+        onTrailers: (t) => {
+          this.#trailers = t;
+        },
+        onComplete: () => {
+          this.#completed = true;
+        },
+      },
+      { maxHeaderSize: opts.maxHeaderSize },
+    );
+    socket.setHandler({
+      data: (c) => this.#onData(c),
+      end: () => this.#onEnd(),
+      error: (e) => this.#fail(e),
+    });
+  }
+
+  get closed(): boolean {
+    return this.#state === "closed" || this.socket.closed;
+  }
+  get idle(): boolean {
+    return this.#state === "idle" && !this.socket.closed;
+  }
+  /** True when the current exchange failed before any response byte (safe to retry if idempotent). */
+  get failedBeforeResponse(): boolean {
+    return !this.#sawByte;
+  }
+  get peer(): SocketAddress {
+    return this.socket.remote;
+  }
+  get local(): SocketAddress {
+    return this.socket.local;
+  }
+
+  /** Called by the pool when the connection goes idle: watch for the server closing it. */
+  watchIdle(onClosed: () => void): void {
+    this.#onClosedIdle = onClosed;
+    this.socket.unref?.();
+    this.socket.resume();
+  }
+
+  /** Sends a request and resolves with the response head. */
+  exchange(spec: ExchangeSpec): Promise<ResponseHead> {
+    if (this.#state !== "idle" || this.socket.closed) {
+      return Promise.reject(new HansomError("closed", "The connection is closed", { phase: "send" }));
+    }
+    this.#state = "active";
+    this.#exchangeId++;
+    this.#onClosedIdle = null;
+    this.socket.ref?.();
+    this.#parser.reset(spec.noBody);
+    this.#head = null;
+    this.#trailers = null;
+    this.#sink = null;
+    this.#sawByte = false;
+    this.#sendDone = false;
+    this.#completed = false;
+    this.#eof = false;
+    this.#lateError = null;
+    this.#recvTimeout = spec.recvTimeout;
+    this.#signal = spec.signal;
+    if (spec.signal) {
+      if (spec.signal.aborted) {
+        this.#state = "idle";
+        return Promise.reject(abortError(spec.signal));
+      }
+      spec.signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    const head = new Promise<ResponseHead>((resolve, reject) => {
+      this.#headWaiter = { resolve, reject };
+    });
+    this.#setWant("head");
+    this.#send(spec).catch((e: unknown) => {
+      // A send failure after the head arrived is the server cutting the upload short:
+      // the response stands, the connection does not (#sendDone stays false).
+      if (this.#head) return;
+      this.#fail(e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
+    });
+    return head;
+  }
+
+  async #send(spec: ExchangeSpec): Promise<void> {
+    const s = this.socket;
+    const body = spec.body;
+    if (!body || (body.length === 0 && !spec.expectContinue)) {
+      s.write(spec.head);
+      this.#sendDone = true;
+      return;
+    }
+    if (!s.write(spec.head)) await s.drain();
+    if (spec.expectContinue) {
+      const go = await this.#awaitContinue();
+      if (!go) return; // a final status came first: the body is not sent (RFC 9110 §10.1.1)
+    }
+    const chunked = body.length === null;
+    let sent = 0;
+    for await (const chunk of body.open()) {
+      if (this.#state !== "active" || this.#head) return;
+      if (chunk.byteLength === 0) continue;
+      let ok: boolean;
+      if (chunked) {
+        s.write(chunkPrefix(chunk.byteLength));
+        s.write(chunk);
+        ok = s.write(CRLF);
+      } else {
+        ok = s.write(chunk);
+      }
+      sent += chunk.byteLength;
+      spec.onUpload?.(sent);
+      if (!ok) await s.drain();
+    }
+    if (this.#state !== "active") return;
+    if (chunked) s.write(LAST_CHUNK);
+    else if (sent !== body.length) {
+      throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${body.length}`, { phase: "send" });
+    }
+    this.#sendDone = true;
+  }
+
+  #awaitContinue(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => finish(true), EXPECT_TIMEOUT);
+      const finish = (go: boolean): void => {
+        clearTimeout(t);
+        this.#continueWaiter = null;
+        resolve(go && this.#head === null && this.#state === "active");
+      };
+      this.#continueWaiter = () => finish(true);
+      // A final status (or failure) before 100 also ends the wait; #onHeadReady checks for it.
+      this.#finalBeforeContinue = () => finish(false);
+    });
+  }
+  #finalBeforeContinue: (() => void) | null = null;
+
+  #setWant(w: Want): void {
+    this.#want = w;
+    clearTimeout(this.#timer);
+    if (w === "none") {
+      if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
+      return;
+    }
+    if (this.#recvTimeout > 0 && this.#recvTimeout !== Infinity) {
+      this.#lastRead = Date.now();
+      this.#timer = setTimeout(this.#onTimeout, this.#recvTimeout);
+    }
+    this.socket.resume();
+  }
+
+  // One timer per wait, re-armed for the remainder instead of reset on every chunk.
+  #onTimeout = (): void => {
+    const left = this.#lastRead + this.#recvTimeout - Date.now();
+    if (left > 0) {
+      this.#timer = setTimeout(this.#onTimeout, left);
+      return;
+    }
+    const what = this.#head ? "the response body" : "the response";
+    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recvTimeout} ms while waiting for ${what} (recvTimeout)`, { phase: this.#head ? "body" : "response" }));
+  };
+
+  #onAbort = (): void => {
+    this.#fail(abortError(this.#signal));
+  };
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#state !== "active") {
+      // Bytes on an idle connection are a protocol error; the server is confused.
+      this.#destroyIdle();
+      return;
+    }
+    this.#sawByte = true;
+    if (this.#want === "none" || this.#pending.length > 0) {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.byteLength;
+      if (this.#want === "none") {
+        if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
+        return;
+      }
+      this.#pump();
+      return;
+    }
+    if (this.#timer !== undefined) this.#lastRead = Date.now();
+    this.#feed(chunk);
+  }
+
+  /** Parses buffered raw bytes while someone wants them. */
+  #pump(): void {
+    while (this.#want !== "none" && this.#pending.length > 0 && this.#state === "active") {
+      const chunk = this.#pending.shift()!;
+      this.#pendingBytes -= chunk.byteLength;
+      this.#feed(chunk);
+    }
+    if (this.#want === "none" || this.#state !== "active") return;
+    if (this.#eof) this.#finishEof();
+    else this.socket.resume();
+  }
+
+  #feed(chunk: Uint8Array): void {
+    let off = 0;
+    try {
+      while (this.#state === "active") {
+        const rest = off === 0 ? chunk : chunk.subarray(off);
+        const hadHead = this.#head !== null;
+        off += this.#parser.execute(rest);
+        if (!hadHead && this.#head !== null) {
+          if (off < chunk.byteLength) this.#unshift(chunk.subarray(off));
+          this.#onHeadReady(this.#head);
+          return;
+        }
+        if (this.#completed) {
+          if (off < chunk.byteLength) this.#extra = true;
+          this.#complete();
+          return;
+        }
+        if (off >= chunk.byteLength || this.#want === "none") {
+          if (off < chunk.byteLength) this.#unshift(chunk.subarray(off));
+          return;
+        }
+      }
+    } catch (e) {
+      this.#fail(e instanceof HansomError ? e : new HansomError("bad_response", String(e), { cause: e, phase: "response" }));
+    }
+  }
+  #extra = false;
+
+  #unshift(c: Uint8Array): void {
+    this.#pending.unshift(c);
+    this.#pendingBytes += c.byteLength;
+  }
+
+  #onHeadReady(h: ResponseHead): void {
+    this.#finalBeforeContinue?.();
+    this.#finalBeforeContinue = null;
+    this.#setWant("none");
+    const w = this.#headWaiter;
+    this.#headWaiter = null;
+    if (h.framing === "none" || this.#completed) {
+      // No body: the exchange is over as soon as the head is in.
+      this.#completed = true;
+      if (this.#pendingBytes > 0) this.#extra = true;
+      this.#complete();
+    }
+    w?.resolve(h);
+  }
+
+  #onEnd(): void {
+    if (this.#state === "idle") {
+      this.#destroyIdle();
+      return;
+    }
+    if (this.#state !== "active") return;
+    this.#eof = true;
+    // Buffered bytes come before the EOF: it is acted on once a reader has taken them.
+    if (this.#want === "none") return;
+    if (this.#pending.length > 0) this.#pump();
+    else this.#finishEof();
+  }
+
+  #finishEof(): void {
+    clearTimeout(this.#timer);
+    try {
+      this.#parser.finish();
+      if (this.#completed) this.#complete();
+      else this.#fail(new HansomError("closed", "The server closed the connection", { phase: "response" }));
+    } catch (e) {
+      this.#fail(e as HansomError);
+    }
+  }
+
+  /** The body source of the current exchange; inert once that exchange is over. */
+  bodySource(): BodySource {
+    const id = this.#exchangeId;
+    const live = (): boolean => id === this.#exchangeId && this.#state !== "idle";
+    return {
+      read: (sink) => {
+        if (live()) this.read(sink);
+        else sink.error(new HansomError("closed", "The response body is no longer available", { phase: "body" }));
+      },
+      cancel: () => {
+        if (live()) this.cancel();
+      },
+      detach: () => {
+        if (!live() || this.#state !== "active") throw new HansomError("closed", "The connection was already released or closed; detach() must come before the body is fully read", { phase: "body" });
+        return this.detach();
+      },
+    };
+  }
+
+  read(sink: BodySink): void {
+    if (this.#lateError) {
+      sink.error(this.#lateError);
+      return;
+    }
+    if (this.#state !== "active") return;
+    this.#sink = sink;
+    if (this.#eof) {
+      this.#want = "body";
+      this.#pump();
+      return;
+    }
+    this.#setWant("body");
+    if (this.#pending.length > 0) this.#pump();
+  }
+
+  cancel(): void {
+    if (this.#state === "active") this.#fail(new HansomError("aborted", "The response body was abandoned", { phase: "body" }), false);
+  }
+
+  detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array } {
+    const state = this.#parser.state;
+    const buffer = this.#pending.length ? concat(this.#pending) : EMPTY;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#cleanup();
+    this.#state = "closed";
+    this.socket.pause();
+    this.#release(this, false);
+    return { state, socket: this.socket, buffer };
+  }
+
+  /** Marks the exchange done and gives the connection back before telling the reader. */
+  #complete(): void {
+    const sink = this.#sink;
+    const reusable = this.#head !== null && this.#head.keepAlive && this.#sendDone && !this.#extra && !this.socket.closed;
+    this.#cleanup();
+    this.served++;
+    this.lastUsed = Date.now();
+    if (reusable) {
+      this.#state = "idle";
+      this.socket.pause();
+    } else {
+      this.#state = "closed";
+      this.socket.destroy();
+    }
+    this.#release(this, reusable);
+    sink?.end(this.#trailers);
+  }
+
+  #cleanup(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#want = "none";
+    this.#sink = null;
+    this.#extra = false;
+    this.#continueWaiter = null;
+    this.#finalBeforeContinue = null;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#signal = undefined;
+  }
+
+  #fail(err: HansomError, notifySink = true): void {
+    if (this.#state === "closed") return;
+    const wasActive = this.#state === "active";
+    const sink = this.#sink;
+    const head = this.#headWaiter;
+    this.#headWaiter = null;
+    this.#finalBeforeContinue?.();
+    this.#cleanup();
+    this.#state = "closed";
+    this.socket.destroy();
+    this.#release(this, false);
+    if (!wasActive) return;
+    if (head) head.reject(err);
+    else if (notifySink && sink) sink.error(err);
+    else if (notifySink) this.#lateError = err;
+  }
+  /** An error that struck before anyone started reading the body; read() reports it. */
+  #lateError: HansomError | null = null;
+  get lateError(): HansomError | null {
+    return this.#lateError;
+  }
+
+  #destroyIdle(): void {
+    this.#state = "closed";
+    this.socket.destroy();
+    const cb = this.#onClosedIdle;
+    this.#onClosedIdle = null;
+    cb?.();
+  }
+
+  /** Drops the connection (pool close, idle eviction). */
+  destroy(): void {
+    if (this.#state === "active") this.#fail(new HansomError("closed", "The connection was closed", { phase: "body" }));
+    else {
+      this.#state = "closed";
+      this.#onClosedIdle = null;
+      this.socket.destroy();
+    }
+  }
+}

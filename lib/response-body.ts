@@ -1,0 +1,178 @@
+// The one reader of a response body: a small queue between the connection (push) and the
+// consumer (pull). Every way of reading (stream, iterator, bytes, multipart) goes through it,
+// so limits, progress and backpressure are enforced in one place.
+import { HansomError } from "./errors.ts";
+import type { BodySink, BodySource } from "./http1/connection.ts";
+
+/** Bytes queued before the connection is asked to stop reading the socket. */
+const HWM = 256 * 1024;
+
+export interface BodyLimits {
+  /** More bytes than this is `body_too_large`. */
+  maxBody?: number;
+  /** Declared total (Content-Length), for progress. */
+  total?: number;
+  onProgress?: (p: { phase: "download"; loaded: number; total?: number }) => void;
+  /** Called once when the body ended cleanly (timings). */
+  onEnd?: () => void;
+}
+
+/** A pull-based view of a body source; an AsyncIterator of chunks. */
+export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
+  #source: BodySource;
+  #limits: BodyLimits;
+  #q: Uint8Array[] = [];
+  #qBytes = 0;
+  #loaded = 0;
+  #lastReport = 0;
+  #reportedAt = 0;
+  #started = false;
+  #paused = false;
+  #done = false;
+  #err: HansomError | null = null;
+  #wake: (() => void) | null = null;
+  /** Everything read so far is kept when a whole-body read wants partialBody on failure. */
+  keep: Uint8Array[] | null = null;
+  trailers: Array<[string, string]> | null = null;
+
+  constructor(source: BodySource, limits: BodyLimits) {
+    this.#source = source;
+    this.#limits = limits;
+  }
+
+  get finished(): boolean {
+    return this.#done || this.#err !== null;
+  }
+  get loaded(): number {
+    return this.#loaded;
+  }
+
+  data(chunk: Uint8Array): boolean {
+    if (this.#done || this.#err) return false;
+    this.#loaded += chunk.byteLength;
+    const max = this.#limits.maxBody;
+    if (max !== undefined && this.#loaded > max) {
+      this.#source.cancel();
+      this.error(new HansomError("body_too_large", `The response body is larger than ${max} bytes (maxBody / maxLength)`, { phase: "body" }));
+      return false;
+    }
+    this.#q.push(chunk);
+    this.#qBytes += chunk.byteLength;
+    this.#progress(false);
+    this.#wake?.();
+    if (this.#qBytes >= HWM) {
+      this.#paused = true;
+      return false;
+    }
+    return true;
+  }
+
+  end(trailers: Array<[string, string]> | null): void {
+    if (this.#done || this.#err) return;
+    this.#done = true;
+    this.trailers = trailers;
+    this.#progress(true);
+    this.#limits.onEnd?.();
+    this.#wake?.();
+  }
+
+  error(err: HansomError): void {
+    if (this.#done || this.#err) return;
+    if (err.code === "closed" && !err.partialBody) {
+      const parts = this.keep ? this.keep.concat(this.#q) : this.#q;
+      err.partialBody = concatBytes(parts);
+    }
+    this.#err = err;
+    this.#q = [];
+    this.#qBytes = 0;
+    this.#wake?.();
+  }
+
+  #progress(final: boolean): void {
+    const cb = this.#limits.onProgress;
+    if (!cb) return;
+    const now = Date.now();
+    // At most every 64 KiB or 100 ms, plus the final count.
+    if (final || this.#loaded - this.#lastReport >= 65536 || now - this.#reportedAt >= 100) {
+      this.#lastReport = this.#loaded;
+      this.#reportedAt = now;
+      cb({ phase: "download", loaded: this.#loaded, total: this.#limits.total });
+    }
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.#started) {
+      this.#started = true;
+      this.#source.read(this);
+    }
+    const c = this.#q.shift();
+    if (c) {
+      this.#qBytes -= c.byteLength;
+      if (this.#paused && this.#qBytes < HWM / 2) {
+        this.#paused = false;
+        this.#source.read(this);
+      }
+      return Promise.resolve({ value: c, done: false });
+    }
+    if (this.#err) return Promise.reject(this.#err);
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#paused) {
+      this.#paused = false;
+      this.#source.read(this);
+    }
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    }).then(() => {
+      this.#wake = null;
+      return this.next();
+    });
+  }
+
+  /** Stops reading: the connection is dropped unless the body already ended. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.cancel();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  cancel(): void {
+    if (this.#done || this.#err) return;
+    this.#source.cancel();
+    this.#err = new HansomError("aborted", "The response body was cancelled", { phase: "body" });
+    this.#q = [];
+  }
+
+  /** Reads everything into one Uint8Array. */
+  async readAll(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    this.keep = parts;
+    for (;;) {
+      const r = await this.next();
+      if (r.done) break;
+      parts.push(r.value);
+    }
+    this.keep = null;
+    return concatBytes(parts);
+  }
+
+  /** Reads and discards everything. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const r = await this.next();
+      if (r.done) return;
+    }
+  }
+}
+
+/** Joins chunks into one array (the chunk itself when there is one). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
