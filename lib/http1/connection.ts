@@ -305,6 +305,8 @@ export class Http1Connection implements BodySource {
         const rest = off === 0 ? chunk : chunk.subarray(off);
         const hadHead = this.#head !== null;
         off += this.#parser.execute(rest);
+        // A sink may have cancelled the exchange from inside onBody.
+        if (this.#state !== "active") return;
         if (!hadHead && this.#head !== null) {
           if (off < chunk.byteLength) this.#unshift(chunk.subarray(off));
           this.#onHeadReady(this.#head);
