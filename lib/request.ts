@@ -170,7 +170,8 @@ export async function performRequest(method: string, url: string | URL, opts: Re
     const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
     const res = new Response({
       head,
-      source: head.framing === "none" ? null : conn.bodySource(),
+      source: head.status === 101 ? conn.bodySource() : head.framing === "none" || head.contentLength === 0 ? null : conn.bodySource(),
+      empty: head.framing !== "none" && head.contentLength === 0,
       url: hop.url.href,
       redirects,
       info: {

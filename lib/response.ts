@@ -54,6 +54,8 @@ export interface ResponseInit {
   info: RequestInfo;
   limits: BodyLimits;
   startedAt: number;
+  /** A body that is there but empty (Content-Length: 0): a stream, not null. */
+  empty?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -108,6 +110,7 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.peer = init.info.peer;
     this.local = init.info.local;
     this.#source = init.source;
+    if (init.empty) this.#buffered = EMPTY;
     this.#startedAt = init.startedAt;
     this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - this.#startedAt) };
     if (init.source) abandoned.register(this, init.source, this);
@@ -122,7 +125,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#stream !== undefined) return this.#stream;
-    if (!this.#source && !this.#buffered && !this.#alt) return (this.#stream = null);
+    if (this.status === 101 || (!this.#source && !this.#buffered && !this.#alt)) return (this.#stream = null);
     this.#stream = new ReadableStream<Uint8Array>(
       {
         pull: async (ctrl) => {
@@ -243,6 +246,8 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (how === "body" && this.#channel) return this.#channel;
     if (this.#used) throw new HansomError("body_used", `The response body was already read; ${how} cannot read it again`, { phase: "body" });
     this.#used = true;
+    // After 101 the bytes belong to another protocol: reach them with detach().
+    if (this.status === 101) return onceIterator(EMPTY, maxLength);
     if (this.#alt) return limited(this.#alt, maxLength ?? this.#limits.maxBody);
     if (this.#buffered) return onceIterator(this.#buffered, maxLength);
     if (!this.#source) return onceIterator(EMPTY, maxLength);

@@ -339,7 +339,13 @@ export class Http1Connection implements BodySource {
     this.#setWant("none");
     const w = this.#headWaiter;
     this.#headWaiter = null;
-    if (h.framing === "none" || this.#completed) {
+    if (h.status === 101) {
+      // Switching Protocols: the socket now speaks something else. It stays checked out
+      // until the caller detaches it or closes the response.
+      w?.resolve(h);
+      return;
+    }
+    if (h.framing === "none" || this.#completed || h.contentLength === 0) {
       // No body: the exchange is over as soon as the head is in.
       this.#completed = true;
       if (this.#pendingBytes > 0) this.#extra = true;
@@ -418,6 +424,7 @@ export class Http1Connection implements BodySource {
     this.#pendingBytes = 0;
     this.#cleanup();
     this.#state = "closed";
+    this.#detached = true;
     this.socket.pause();
     this.#release(this, false);
     return { state, socket: this.socket, buffer };
@@ -483,8 +490,12 @@ export class Http1Connection implements BodySource {
     cb?.();
   }
 
+  /** The socket was handed to the caller: nothing here may close it any more. */
+  #detached = false;
+
   /** Drops the connection (pool close, idle eviction). */
   destroy(): void {
+    if (this.#detached) return;
     if (this.#state === "active") this.#fail(new HansomError("closed", "The connection was closed", { phase: "body" }));
     else {
       this.#state = "closed";
