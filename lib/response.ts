@@ -69,7 +69,6 @@ export class Response implements AsyncIterable<Uint8Array> {
   readonly status: number;
   readonly statusText: string;
   readonly httpVersion: "1.0" | "1.1";
-  readonly headers: Headers;
   readonly rawHeaders: Array<[string, string]>;
   readonly url: string;
   readonly redirects: RedirectRecord[];
@@ -96,14 +95,6 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.statusText = h.statusText;
     this.httpVersion = h.httpVersion;
     this.rawHeaders = h.rawHeaders;
-    this.headers = new Headers();
-    for (const [k, v] of h.rawHeaders) {
-      try {
-        this.headers.append(k, v);
-      } catch {
-        // A value Headers refuses (non-Latin-1) stays available in rawHeaders.
-      }
-    }
     this.url = init.url;
     this.redirects = init.redirects;
     this.#info = init.info;
@@ -115,6 +106,22 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - this.#startedAt) };
     if (init.source) abandoned.register(this, init.source, this);
     else this.#info.timings.total = Date.now() - init.startedAt;
+  }
+
+  #headers: Headers | null = null;
+
+  /** The headers as WHATWG Headers (built on first use; rawHeaders keeps wire order and case). */
+  get headers(): Headers {
+    if (this.#headers) return this.#headers;
+    const h = new Headers();
+    for (const [k, v] of this.rawHeaders) {
+      try {
+        h.append(k, v);
+      } catch {
+        // A value Headers refuses stays available in rawHeaders.
+      }
+    }
+    return (this.#headers = h);
   }
 
   /** Trailer fields of a chunked body, once it has been read. */
@@ -206,9 +213,10 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** The body as multipart events (hackney:stream_multipart). */
   multipart(): AsyncGenerator<ReceivePartEvent> {
-    const b = boundaryFromContentType(this.headers.get("content-type"));
+    const ct = this.headers.get("content-type");
+    const b = boundaryFromContentType(ct);
     if (!b) {
-      throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${this.headers.get("content-type") ?? "none"})`, { phase: "body" });
+      throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${ct ?? "none"})`, { phase: "body" });
     }
     const it = this.#take("multipart()");
     this.#multipart = new MultipartDecoder(it, b);
