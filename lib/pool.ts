@@ -2,6 +2,7 @@
 // It never touches bytes: a Connection says whether it is reusable when it comes back.
 import { HansomError, abortError } from "./errors.ts";
 import type { Http1Connection } from "./http1/connection.ts";
+import { timer, unrefTimer } from "./timers.ts";
 
 /** Pool settings (hackney's pool options). */
 export interface PoolOptions {
@@ -35,12 +36,9 @@ interface Waiter {
 
 interface Idle {
   conn: Http1Connection;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-function unrefTimer(t: ReturnType<typeof setTimeout>): void {
-  (t as unknown as { unref?: () => void }).unref?.();
-}
 
 /** A set of keep-alive connections shared by requests (hackney_pool). */
 export class Pool {
@@ -92,12 +90,10 @@ export class Pool {
     if (this.#busy + this.#idleCount < this.maxConnections) return this.#dial(dial);
     return new Promise<Http1Connection>((resolve, reject) => {
       const w: Waiter = { key, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
-      if (timeout !== Infinity) {
-        w.timer = setTimeout(() => {
-          this.#remove(w);
-          this.#settle(w, new HansomError("checkout_timeout", `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`, { phase: "checkout" }));
-        }, timeout);
-      }
+      w.timer = timer(() => {
+        this.#remove(w);
+        this.#settle(w, new HansomError("checkout_timeout", `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`, { phase: "checkout" }));
+      }, timeout);
       if (signal) {
         w.onAbort = () => {
           this.#remove(w);
@@ -170,7 +166,7 @@ export class Pool {
   #putIdle(conn: Http1Connection): void {
     let list = this.#idle.get(conn.key);
     if (!list) this.#idle.set(conn.key, (list = []));
-    const entry: Idle = { conn, timer: setTimeout(() => this.#dropIdle(entry, true), this.idleTimeout) };
+    const entry: Idle = { conn, timer: timer(() => this.#dropIdle(entry, true), this.idleTimeout) };
     unrefTimer(entry.timer);
     list.push(entry);
     this.#idleCount++;

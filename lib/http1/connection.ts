@@ -7,6 +7,7 @@ import type { EncodedBody } from "../body.ts";
 import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
 import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
+import { timer } from "../timers.ts";
 
 /** Receives a response body; data() returning false asks the source to pause. */
 export interface BodySink {
@@ -243,9 +244,9 @@ export class Http1Connection implements BodySource {
       if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
       return;
     }
-    if (this.#recvTimeout > 0 && this.#recvTimeout !== Infinity) {
+    if (this.#recvTimeout > 0) {
       this.#lastRead = Date.now();
-      this.#timer = setTimeout(this.#onTimeout, this.#recvTimeout);
+      this.#timer = timer(this.#onTimeout, this.#recvTimeout);
     }
     this.socket.resume();
   }
@@ -254,7 +255,7 @@ export class Http1Connection implements BodySource {
   #onTimeout = (): void => {
     const left = this.#lastRead + this.#recvTimeout - Date.now();
     if (left > 0) {
-      this.#timer = setTimeout(this.#onTimeout, left);
+      this.#timer = timer(this.#onTimeout, left);
       return;
     }
     const what = this.#head ? "the response body" : "the response";

@@ -167,10 +167,10 @@ function settle(s: net.Socket, ready: string, timeout: number, signal: AbortSign
     };
     const onError = (err: Error): void => fail(toHansom(err, secure, what));
     const onAbort = (): void => fail(abortError(signal));
-    const timer = setTimeout(
-      () => fail(new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" })),
-      timeout,
-    );
+    // Infinity (or anything past a 32-bit delay) means no timer: setTimeout would fire at once.
+    const timer = timeout > 0 && timeout <= 0x7fffffff
+      ? setTimeout(() => fail(new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" })), timeout)
+      : undefined;
     s.once(ready, onReady);
     s.once("error", onError);
     signal?.addEventListener("abort", onAbort, { once: true });
