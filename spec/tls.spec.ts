@@ -53,3 +53,25 @@ test("tls - connectTimeout covers a handshake that never completes", async () =>
     await mute.close();
   }
 });
+
+test("tls - client certificate (tls.cert/key) and minVersion", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { fixtures } = await import("./helpers/servers.ts");
+  const tlsMod = await import("node:tls");
+  const server = tlsMod.createServer({ cert: tlsFixture.cert, key: tlsFixture.key, ca: tlsFixture.ca, requestCert: true, rejectUnauthorized: true }, (s) => {
+    const cn = String(s.getPeerCertificate().subject?.CN ?? "");
+    s.on("data", () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${cn.length}\r\nConnection: close\r\n\r\n${cn}`));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const cert = readFileSync(join(fixtures, "tls", "client.pem"), "utf8");
+    const key = readFileSync(join(fixtures, "tls", "client-key.pem"), "utf8");
+    const res = await get(`https://localhost:${port}/`, { pool: false, tls: { ca: tlsFixture.ca, cert, key, minVersion: "TLSv1.3" } });
+    assert.equal(await res.text(), "hansom test client", "the server saw the client certificate");
+    await assert.rejects(get(`https://localhost:${port}/`, { pool: false, tls: { ca: tlsFixture.ca } }));
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
