@@ -1,0 +1,412 @@
+// Multipart request bodies (RFC 7578 form-data over RFC 2046 framing) in hackney's wire format:
+// each part is "--B\r\n" + headers + "\r\n" + content + "\r\n", the body ends with "--B--\r\n".
+// Parts (API.md §6) compile to a plan of byte segments and file/stream sources; small segments
+// are packed into shared buffers so thousands of small fields become a few writes.
+import { HansomError } from "../errors.ts";
+import type { EncodedBody } from "../body.ts";
+import { contentTypeFor } from "../mime.ts";
+import { getAdapter } from "../runtime/index.ts";
+import type { FileHandle } from "../runtime/socket.ts";
+
+/** One part of a `{ multipart: Part[] }` body. A `mixed` part nests its parts as multipart/mixed. */
+export type Part =
+  | { name: string; value: string | Uint8Array; headers?: HeadersInit }
+  | { name: string; file: string; filename?: string; contentType?: string; headers?: HeadersInit }
+  | { name: string; stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; length?: number; filename?: string; contentType?: string; headers?: HeadersInit }
+  | { mixed: string; parts: Part[]; /** Inner boundary; a fresh boundary() when absent. */ boundary?: string };
+
+/** One step of a streamed multipart send, hackney's send_multipart_body vocabulary. */
+export type SendPartEvent =
+  | { type: "file"; path: string; name?: string; headers?: HeadersInit }
+  | { type: "data"; name: string; content: string | Uint8Array; headers?: HeadersInit }
+  | { type: "part"; name: string; length?: number; headers?: HeadersInit }
+  | { type: "part_bin"; bytes: Uint8Array }
+  | { type: "end_of_part" }
+  | { type: "mp_mixed"; name: string; boundary: string }
+  | { type: "mp_mixed_eof"; boundary: string }
+  | { type: "eof" };
+
+type Source = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+/** A plan segment: bytes as they are, or a source streamed at send time with its expected size. */
+type Segment = Uint8Array | { src: () => Source; size: number | undefined; label: string };
+
+const utf8 = new TextEncoder();
+const BIG = 64 * 1024; // values this large are sent by reference, not copied into a pack buffer
+const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+// RFC 2046 §5.1.1: 1-70 bchars, the last one not a space.
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2
+const EVENT_TYPES = new Set(["file", "data", "part", "part_bin", "end_of_part", "mp_mixed", "mp_mixed_eof", "eof"]);
+
+/** A fresh random boundary: 27 dashes and 24 random alphanumerics, as hackney's shape. */
+export function boundary(): string {
+  // x % 62 favours 8 of the 62 letters by 5:4, leaving ~142 bits: plenty for uniqueness.
+  return "---------------------------" + Array.from(crypto.getRandomValues(new Uint8Array(24)), (x) => ALNUM[x % 62]).join("");
+}
+
+function checkBoundary(b: string): string {
+  if (typeof b !== "string" || !BOUNDARY.test(b)) {
+    throw new HansomError("multipart_error", `Invalid multipart boundary ${JSON.stringify(b)}: RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space`, { phase: "input" });
+  }
+  return b;
+}
+
+/** `boundary=` parameter, quoted when the boundary holds a tspecial (RFC 2045 §5.1). */
+function boundaryParam(b: string): string {
+  return /^[0-9A-Za-z'+_\-.]+$/.test(b) ? `boundary=${b}` : `boundary="${b}"`;
+}
+
+// WHATWG HTML form-data encoding: '"', CR and LF percent-encoded inside the quoted string.
+// NUL too, so no server ever sees a NUL in a header.
+const QUOTE_ESC: Record<string, string> = { '"': "%22", "\r": "%0D", "\n": "%0A", "\0": "%00" };
+function quoted(s: string): string {
+  return `"${s.replace(/["\r\n\0]/g, (c) => QUOTE_ESC[c]!)}"`;
+}
+
+// RFC 8187 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"; every other UTF-8 byte is %XX.
+function extValue(s: string): string {
+  let out = "UTF-8''";
+  for (const b of utf8.encode(s)) {
+    const c = String.fromCharCode(b);
+    out += /[0-9A-Za-z!#$&+\-.^_`|~]/.test(c) ? c : "%" + (b < 16 ? "0" : "") + b.toString(16).toUpperCase();
+  }
+  return out;
+}
+
+function disposition(name: string, filename?: string): string {
+  if (typeof name !== "string") throw new TypeError(`hansom: a multipart part name must be a string, got ${typeof name}`);
+  let s = `form-data; name=${quoted(name)}`;
+  if (filename !== undefined) {
+    s += `; filename=${quoted(filename)}`;
+    // Browsers send the raw UTF-8; filename* (RFC 8187) is for servers that read it as latin1.
+    if (/[^\x00-\x7f]/.test(filename)) s += `; filename*=${extValue(filename)}`;
+  }
+  return s;
+}
+
+function basename(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+}
+
+/** A part's extra headers as validated pairs; CR, LF or NUL anywhere is invalid_header. */
+function headerPairs(h: HeadersInit | undefined): Array<[string, string]> {
+  if (h === undefined || h === null) return [];
+  const pairs: Array<[string, string]> = h instanceof Headers ? [...h]
+    : Array.isArray(h) ? h.map((p) => [String(p[0]), String(p[1])] as [string, string])
+    : Object.entries(h);
+  for (const [k, v] of pairs) {
+    if (!TOKEN.test(k)) throw new HansomError("invalid_header", `Invalid multipart part header name ${JSON.stringify(k)}`, { phase: "input" });
+    if (/[\r\n\0]/.test(v)) throw new HansomError("invalid_header", `Multipart part header ${k} has a CR, LF or NUL in its value`, { phase: "input" });
+  }
+  return pairs;
+}
+
+/** "--B\r\n" + headers + "\r\n": defaults in order, a same-named extra replaces its default. */
+function head(b: string, defaults: Array<[string, string]>, extra: Array<[string, string]>): string {
+  const lines = defaults.map(([k, v]) => `${k}: ${v}\r\n`);
+  const replaced = new Set<number>();
+  for (const [k, v] of extra) {
+    const i = defaults.findIndex(([d]) => d === k.toLowerCase());
+    if (i < 0 || replaced.has(i)) lines.push(`${k}: ${v}\r\n`);
+    else {
+      replaced.add(i);
+      lines[i] = `${k}: ${v}\r\n`;
+    }
+  }
+  return `--${b}\r\n${lines.join("")}\r\n`;
+}
+
+function checkLength(len: number | undefined, label: string): number | undefined {
+  if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new TypeError(`hansom: multipart part ${label} length must be a non-negative integer`);
+  return len;
+}
+
+function withLength(defaults: Array<[string, string]>, len: number | undefined): Array<[string, string]> {
+  return len === undefined ? defaults : [...defaults, ["content-length", String(len)]];
+}
+
+function valueBytes(v: unknown, what: string): Uint8Array {
+  if (typeof v === "string") return utf8.encode(v);
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`hansom: ${what} must be a string or a Uint8Array, got ${Object.prototype.toString.call(v)}`);
+}
+
+/** Segments under construction: text and small bytes packed into one growing buffer. */
+class Plan {
+  segs: Segment[] = [];
+  length: number | null = 0;
+  replayable = true;
+  #buf = new Uint8Array(4096);
+  #start = 0; // where the unflushed run begins in #buf
+  #n = 0;
+
+  #ensure(extra: number): void {
+    if (this.#n + extra <= this.#buf.length) return;
+    this.flush(); // a full buffer becomes a segment: 64 KiB writes for many small fields
+    this.#buf = new Uint8Array(Math.max(BIG, extra));
+    this.#start = this.#n = 0;
+  }
+  text(s: string): void {
+    this.#ensure(s.length * 3);
+    const w = utf8.encodeInto(s, this.#buf.subarray(this.#n)).written;
+    this.#n += w;
+    if (this.length !== null) this.length += w;
+  }
+  bytes(b: Uint8Array): void {
+    if (b.length >= BIG) {
+      this.flush();
+      this.segs.push(b);
+    } else {
+      this.#ensure(b.length);
+      this.#buf.set(b, this.#n);
+      this.#n += b.length;
+    }
+    if (this.length !== null) this.length += b.length;
+  }
+  source(src: () => Source, size: number | undefined, label: string): void {
+    this.flush();
+    this.segs.push({ src, size, label });
+    this.length = this.length === null || size === undefined ? null : this.length + size;
+  }
+  flush(): void {
+    if (this.#n > this.#start) this.segs.push(this.#buf.subarray(this.#start, this.#n));
+    this.#start = this.#n;
+  }
+}
+
+/** A part of encodeFormData's: a Blob entry with its file name. */
+type BlobPart = { name: string; blob: Blob; filename: string };
+
+async function compile(parts: Array<Part | BlobPart>, b: string, plan: Plan, forLength: boolean): Promise<void> {
+  if (!Array.isArray(parts)) throw new TypeError("hansom: multipart parts must be an array");
+  for (const p of parts) {
+    if (p === null || typeof p !== "object") throw new TypeError(`hansom: a multipart part must be an object, got ${p === null ? "null" : typeof p}`);
+    if ("mixed" in p) {
+      const inner = checkBoundary(p.boundary ?? boundary());
+      plan.text(head(b, [["content-disposition", disposition(p.mixed)], ["content-type", `multipart/mixed; ${boundaryParam(inner)}`]], []));
+      await compile(p.parts, inner, plan, forLength);
+      plan.text(`--${inner}--\r\n\r\n`); // inner close delimiter, then the outer part's CRLF
+      continue;
+    }
+    const extra = headerPairs((p as { headers?: HeadersInit }).headers);
+    const label = JSON.stringify(p.name);
+    if ("value" in p) {
+      // Content-Type as hackney's (by the name's extension, else octet-stream) for bytes; a JS
+      // string is text, so "text/plain; charset=utf-8". Either way with content-length.
+      const bytes = valueBytes(p.value, `multipart part ${label} value`);
+      const ct = typeof p.value === "string" ? "text/plain; charset=utf-8" : contentTypeFor(p.name);
+      plan.text(head(b, [["content-disposition", disposition(p.name)], ["content-type", ct], ["content-length", String(bytes.length)]], extra));
+      plan.bytes(bytes);
+    } else if ("file" in p || "blob" in p) {
+      const fh: FileHandle = "file" in p ? await (await getAdapter()).openFile(p.file) : { size: p.blob.size, chunks: () => p.blob.stream() };
+      const fname = "file" in p ? p.filename ?? basename(p.file) : p.filename;
+      const ct = "file" in p ? p.contentType ?? contentTypeFor(fname) : p.blob.type || "application/octet-stream";
+      plan.text(head(b, [["content-disposition", disposition(p.name, fname)], ["content-type", ct], ["content-length", String(fh.size)]], extra));
+      // Small blobs are read now so the body stays one packed buffer; files and large blobs stream.
+      if ("blob" in p && p.blob.size < BIG) plan.bytes(new Uint8Array(await p.blob.arrayBuffer()));
+      else plan.source(() => fh.chunks(), fh.size, "file" in p ? `${label} (file ${p.file})` : label);
+    } else if ("stream" in p) {
+      const len = checkLength(p.length, label);
+      if (len === undefined && forLength) throw new HansomError("multipart_error", `Multipart part ${label} is a stream without a length, so the body length is unknown`, { phase: "input" });
+      const ct = p.contentType ?? (p.filename ? contentTypeFor(p.filename) : "application/octet-stream");
+      plan.text(head(b, withLength([["content-disposition", disposition(p.name, p.filename)], ["content-type", ct]], len), extra));
+      plan.source(() => p.stream, len, label);
+      plan.replayable = false; // a stream is read once
+    } else {
+      throw new TypeError(`hansom: multipart part ${label} has none of value, file, stream or mixed`);
+    }
+    plan.text("\r\n");
+  }
+}
+
+/** Streams a source, failing when it yields more or fewer bytes than the length already announced. */
+async function* counted(src: Source, size: number | undefined, label: string): AsyncGenerator<Uint8Array> {
+  const fail = (msg: string) => new HansomError("multipart_error", `Multipart part ${label} ${msg}`, { phase: "send" });
+  let n = 0;
+  // A ReadableStream through its reader: not every runtime makes streams async-iterable.
+  const reader = src instanceof ReadableStream ? src.getReader() : null;
+  // Async iterables, and (leniently) sync ones such as an array of chunks.
+  const it = reader ? null : ((src as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator]?.() ?? (src as unknown as Iterable<Uint8Array>)[Symbol.iterator]());
+  let done = false;
+  try {
+    for (;;) {
+      const r = await (reader ? reader.read() : it!.next());
+      if (r.done) break;
+      const c: unknown = r.value;
+      if (!(c instanceof Uint8Array)) throw fail("yielded a chunk that is not a Uint8Array");
+      n += c.length;
+      if (size !== undefined && n > size) throw fail(`has more than its announced ${size} bytes`);
+      yield c;
+    }
+    done = true;
+  } finally {
+    // Abandoned or failed mid-way: tell the producer.
+    if (!done) await Promise.resolve(reader ? reader.cancel() : it!.return?.()).catch(() => {});
+    reader?.releaseLock();
+  }
+  if (size !== undefined && n !== size) throw fail(`ended after ${n} of its announced ${size} bytes`);
+}
+
+async function* playSegments(segs: Segment[]): AsyncGenerator<Uint8Array> {
+  for (const s of segs) {
+    if (s instanceof Uint8Array) yield s;
+    else yield* counted(s.src(), s.size, s.label);
+  }
+}
+
+/** Compiles parts and the close delimiter; `forLength` rejects a stream part without a length. */
+async function planFor(parts: Array<Part | BlobPart>, b: string, forLength: boolean): Promise<Plan> {
+  const plan = new Plan();
+  await compile(parts, checkBoundary(b), plan, forLength);
+  plan.text(`--${b}--\r\n`);
+  plan.flush();
+  return plan;
+}
+
+/** An EncodedBody whose open() works once unless replayable. */
+function body(length: number | null, b: string, replayable: boolean, open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>): EncodedBody {
+  let used = false;
+  return {
+    length,
+    contentType: `multipart/form-data; ${boundaryParam(b)}`,
+    replayable,
+    open() {
+      if (used && !replayable) throw new HansomError("not_replayable", "The multipart body has a stream part or stream of events and was already sent; it cannot be sent again", { phase: "send" });
+      used = true;
+      return open();
+    },
+  };
+}
+
+function planBody(plan: Plan, b: string): EncodedBody {
+  const segs = plan.segs;
+  return body(plan.length, b, plan.replayable, () => (segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs)));
+}
+
+/** The exact byte count encodeMultipart sends (hackney len_mp_stream); a stream part without length rejects. */
+export async function multipartLength(parts: Part[], b: string): Promise<number> {
+  return (await planFor(parts, b, true)).length!;
+}
+
+/** Encodes parts as multipart/form-data; files are stat'ed now and streamed when the body is opened. */
+export async function encodeMultipart(parts: Part[], b: string = boundary()): Promise<EncodedBody> {
+  return planBody(await planFor(parts, b, false), b);
+}
+
+/** Encodes a FormData: strings as value parts, Blob/File entries as file parts (name "blob" by default). */
+export async function encodeFormData(fd: FormData, b: string = boundary()): Promise<EncodedBody> {
+  const parts = [...fd].map(([name, v]): Part | BlobPart => (typeof v === "string" ? { name, value: v } : { name, blob: v, filename: (v as Partial<File>).name ?? "blob" }));
+  return planBody(await planFor(parts, b, false), b);
+}
+
+/** True for an object whose string `type` is a SendPartEvent type. */
+export function isSendPartEvent(x: unknown): x is SendPartEvent {
+  return typeof x === "object" && x !== null && typeof (x as { type?: unknown }).type === "string" && EVENT_TYPES.has((x as { type: string }).type);
+}
+
+/** A chunked body from SendPartEvents; a missing final `eof` is added when no part is open. */
+export function multipartEventStream(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string = boundary()): EncodedBody {
+  checkBoundary(b);
+  return body(null, b, Array.isArray(events), () => writeEvents(events, b));
+}
+
+async function* writeEvents(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string): AsyncGenerator<Uint8Array> {
+  const w = new MultipartWriter(b);
+  for await (const ev of events) {
+    if (!isSendPartEvent(ev)) throw new HansomError("multipart_error", `Not a multipart event: ${Object.prototype.toString.call(ev)}`, { phase: "send" });
+    yield* w.encode(ev);
+  }
+  if (!w.done) yield* w.encode({ type: "eof" });
+}
+
+async function* one(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function* playParts(parts: Part[], b: string): AsyncGenerator<Uint8Array> {
+  const plan = new Plan();
+  await compile(parts, b, plan, false);
+  plan.flush();
+  yield* playSegments(plan.segs);
+}
+
+/** Encodes SendPartEvents one by one (RequestHandle.writeMultipart), checking their order. */
+export class MultipartWriter {
+  /** The outer boundary. */
+  readonly boundary: string;
+  #stack: string[]; // open boundaries, outermost first
+  #part: { label: string; left: number | undefined } | null = null;
+  #done = false;
+
+  constructor(b: string) {
+    this.boundary = checkBoundary(b);
+    this.#stack = [b];
+  }
+
+  /** True once `eof` was encoded. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  #misuse(msg: string): HansomError {
+    return new HansomError("multipart_error", `Multipart event out of order: ${msg}`, { phase: "send" });
+  }
+
+  /** Bytes for one event, in order (file events stream the file's chunks). Misuse throws at once. */
+  encode(ev: SendPartEvent): AsyncIterable<Uint8Array> {
+    if (this.#done) throw this.#misuse(`"${ev.type}" after "eof"`);
+    const b = this.#stack[this.#stack.length - 1]!;
+    if (ev.type === "part_bin" || ev.type === "end_of_part") {
+      const part = this.#part;
+      if (!part) throw this.#misuse(`"${ev.type}" without an open "part"`);
+      if (ev.type === "end_of_part") {
+        if (part.left !== undefined && part.left !== 0) throw this.#misuse(`"end_of_part" with ${part.left} of part ${part.label}'s announced bytes unsent`);
+        this.#part = null;
+        return one(utf8.encode("\r\n"));
+      }
+      if (!(ev.bytes instanceof Uint8Array)) throw new TypeError("hansom: part_bin bytes must be a Uint8Array");
+      if (part.left !== undefined) {
+        if (ev.bytes.length > part.left) throw this.#misuse(`"part_bin" beyond part ${part.label}'s announced length`);
+        part.left -= ev.bytes.length;
+      }
+      return one(ev.bytes);
+    }
+    if (this.#part) throw this.#misuse(`"${ev.type}" while part ${this.#part.label} is open (send "end_of_part" first)`);
+    switch (ev.type) {
+      case "data":
+      case "file": {
+        // The bytes of the equivalent Part (hackney's default field name for {file, Path} is
+        // "file"); its input is checked now, the file opened when the bytes are read.
+        const p: Part = ev.type === "data" ? { name: ev.name, value: ev.content, headers: ev.headers } : { name: ev.name ?? "file", file: ev.path, headers: ev.headers };
+        headerPairs(ev.headers);
+        disposition(p.name);
+        if (ev.type === "data" && typeof ev.content !== "string") valueBytes(ev.content, "data event content");
+        return playParts([p], b);
+      }
+      case "part": {
+        const len = checkLength(ev.length, JSON.stringify(ev.name));
+        // hackney {part, Name[, Len]}: type by the name's extension, length when given.
+        const h = head(b, withLength([["content-disposition", disposition(ev.name)], ["content-type", contentTypeFor(ev.name)]], len), headerPairs(ev.headers));
+        this.#part = { label: JSON.stringify(ev.name), left: len };
+        return one(utf8.encode(h));
+      }
+      case "mp_mixed": {
+        const inner = checkBoundary(ev.boundary);
+        this.#stack.push(inner);
+        return one(utf8.encode(head(b, [["content-disposition", disposition(ev.name)], ["content-type", `multipart/mixed; ${boundaryParam(inner)}`]], [])));
+      }
+      case "mp_mixed_eof": {
+        if (this.#stack.length < 2 || ev.boundary !== b) throw this.#misuse(`"mp_mixed_eof" for ${JSON.stringify(ev.boundary)}, but the open boundary is ${JSON.stringify(b)}`);
+        this.#stack.pop();
+        return one(utf8.encode(`--${b}--\r\n\r\n`));
+      }
+      case "eof": {
+        if (this.#stack.length > 1) throw this.#misuse(`"eof" inside mixed part ${JSON.stringify(b)} (send "mp_mixed_eof" first)`);
+        this.#done = true;
+        return one(utf8.encode(`--${b}--\r\n`));
+      }
+      default:
+        throw new HansomError("multipart_error", `Unknown multipart event type ${JSON.stringify((ev as { type: unknown }).type)}`, { phase: "send" });
+    }
+  }
+}
