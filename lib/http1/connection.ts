@@ -213,6 +213,8 @@ export class Http1Connection implements BodySource {
       sent += chunk.byteLength;
       spec.onUpload?.(sent);
       if (!ok) await s.drain();
+      // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
+      this.#lastRead = Date.now();
     }
     if (this.#state !== "active") return;
     if (chunked) s.write(LAST_CHUNK);
