@@ -3,6 +3,7 @@
 // so limits, progress and backpressure are enforced in one place.
 import { HansomError } from "./errors.ts";
 import type { BodySink, BodySource } from "./http1/connection.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** Bytes queued before the connection is asked to stop reading the socket. */
 const HWM = 256 * 1024;
@@ -161,18 +162,4 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
       if (r.done) return;
     }
   }
-}
-
-/** Joins chunks into one array (the chunk itself when there is one). */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
 }

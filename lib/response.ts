@@ -3,7 +3,8 @@ import { HansomError } from "./errors.ts";
 import type { BodySource } from "./http1/connection.ts";
 import type { ResponseHead } from "./http1/parse.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
-import { BodyChannel, concatBytes } from "./response-body.ts";
+import { BodyChannel } from "./response-body.ts";
+import { EMPTY, concatBytes } from "./bytes.ts";
 import type { BodyLimits } from "./response-body.ts";
 import { detachedSocket } from "./detached.ts";
 import type { DetachedSocket } from "./detached.ts";
@@ -58,7 +59,6 @@ export interface ResponseInit {
   empty?: boolean;
 }
 
-const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder();
 
 // A Response dropped without being read must not hold its socket: cancel its exchange.
@@ -332,4 +332,3 @@ function onceIterator(b: Uint8Array, maxLength: number | undefined): AsyncIterat
   };
 }
 
-export { concatBytes };

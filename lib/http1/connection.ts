@@ -8,6 +8,7 @@ import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
 import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
 import { timer } from "../timers.ts";
+import { EMPTY, concatBytes } from "../bytes.ts";
 
 /** Receives a response body; data() returning false asks the source to pause. */
 export interface BodySink {
@@ -44,22 +45,8 @@ export type Release = (conn: Http1Connection, reusable: boolean) => void;
 const EXPECT_TIMEOUT = 1000;
 /** Raw bytes held while nobody reads the body, before the socket is paused. */
 const PENDING_HWM = 64 * 1024;
-const EMPTY = new Uint8Array(0);
 
 type Want = "head" | "body" | "none";
-
-function concat(list: Uint8Array[]): Uint8Array {
-  if (list.length === 1) return list[0]!;
-  let n = 0;
-  for (const c of list) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of list) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
-}
 
 export class Http1Connection implements BodySource {
   readonly key: string;
@@ -422,7 +409,7 @@ export class Http1Connection implements BodySource {
 
   detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array } {
     const state = this.#parser.state;
-    const buffer = this.#pending.length ? concat(this.#pending) : EMPTY;
+    const buffer = this.#pending.length ? concatBytes(this.#pending) : EMPTY;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#cleanup();
