@@ -6,13 +6,18 @@ export const EMPTY: Uint8Array = new Uint8Array(0);
 /** Joins chunks into one array (the chunk itself when there is only one). */
 export function concatBytes(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
+  const out = new Uint8Array(byteLength(parts));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);
     o += p.byteLength;
   }
   return out;
+}
+
+/** Total length of a list of chunks. */
+export function byteLength(parts: Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  return n;
 }

@@ -33,6 +33,9 @@ export function request(method: string, url: string | URL, opts: AsyncRequestOpt
 export function request(method: string, url: string | URL, opts?: RequestOptions): Promise<Response>;
 export async function request(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
   const o = opts as RequestOptions;
+  // The plain shape validates inside performRequest, before any connection; the other two
+  // resolve before the request runs, so their input is checked here first.
+  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(method, url, o);
   checkInput(method, url, o);
   if (o.body === "stream") {
     if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
@@ -45,14 +48,14 @@ export async function request(method: string, url: string | URL, opts: RequestOp
       length,
     );
   }
-  if (o.async || o.streamTo) {
+  {
     const mode = o.async === "once" ? "once" : true;
     const plain: RequestOptions = { ...o, async: undefined, streamTo: undefined };
     const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { onRedirect }), mode);
     if (o.streamTo) void stream.pipeTo(o.streamTo);
     return stream;
   }
-  return performRequest(method, url, o);
+  throw new HansomError("invalid_option", "unreachable request shape", { phase: "input" });
 }
 
 /** GET (hackney:get). */

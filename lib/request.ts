@@ -2,7 +2,7 @@
 import { HansomError, withContext } from "./errors.ts";
 import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
-import { encodeHead } from "./http1/encode.ts";
+import { assertHeaderValue, encodeHead } from "./http1/encode.ts";
 import { Http1Connection } from "./http1/connection.ts";
 import type { ResponseHead } from "./http1/parse.ts";
 import { Response } from "./response.ts";
@@ -153,6 +153,8 @@ function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
 export async function performRequest(method: string, url: string | URL, opts: RequestOptions, hooks: RequestHooks = {}): Promise<Response> {
   const m = normalizeMethod(method);
   validateOptions(opts);
+  // basicAuth is base64-encoded on the wire, so encodeHead cannot see a CR/LF in it.
+  if (opts.basicAuth) for (const part of opts.basicAuth) assertHeaderValue("Authorization", part);
   const first = parseUrl(url);
   const userHeaders = hooks.baseHeaders ? [...hooks.baseHeaders, ...headerPairs(opts.headers)] : headerPairs(opts.headers);
   const boundaryHint = boundaryFromContentType(getHeader(userHeaders, "content-type") ?? null) ?? undefined;

@@ -16,6 +16,8 @@ export interface BodyLimits {
   onProgress?: (p: { phase: "download"; loaded: number; total?: number }) => void;
   /** Called once when the body ended cleanly (timings). */
   onEnd?: () => void;
+  /** Called once when the body ended, cleanly or not. */
+  onSettle?: () => void;
 }
 
 /** A pull-based view of a body source; an AsyncIterator of chunks. */
@@ -74,6 +76,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.trailers = trailers;
     this.#progress(true);
     this.#limits.onEnd?.();
+    this.#limits.onSettle?.();
     this.#wake?.();
   }
 
@@ -86,6 +89,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.#err = err;
     this.#q = [];
     this.#qBytes = 0;
+    this.#limits.onSettle?.();
     this.#wake?.();
   }
 

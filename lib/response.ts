@@ -262,11 +262,13 @@ export class Response implements AsyncIterable<Uint8Array> {
     const limits = maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody)
       ? { ...this.#limits, maxBody: maxLength }
       : this.#limits;
-    this.#channel = new BodyChannel(this.#source, limits);
+    const channel = new BodyChannel(this.#source, { ...limits, onSettle: () => abandoned.unregister(channel) });
+    this.#channel = channel;
     abandoned.unregister(this);
-    // Once reading has started, abandoning the reader must still free the socket.
-    abandoned.register(this.#channel, this.#source);
-    return this.#channel;
+    // Once reading has started, abandoning the reader must still free the socket; the
+    // registration ends with the body so settled exchanges do not linger until a full GC.
+    abandoned.register(channel, this.#source, channel);
+    return channel;
   }
 
   /** @internal The same response with its body continuing from `prefix`, then `rest` (stopAsync). */

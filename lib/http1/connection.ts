@@ -8,7 +8,7 @@ import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
 import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
 import { timer } from "../timers.ts";
-import { EMPTY, concatBytes } from "../bytes.ts";
+import { EMPTY, byteLength, concatBytes } from "../bytes.ts";
 
 /** Receives a response body; data() returning false asks the source to pause. */
 export interface BodySink {
@@ -45,6 +45,8 @@ export type Release = (conn: Http1Connection, reusable: boolean) => void;
 const EXPECT_TIMEOUT = 1000;
 /** Raw bytes held while nobody reads the body, before the socket is paused. */
 const PENDING_HWM = 64 * 1024;
+/** Bodies up to this size are written together with the head. */
+const SMALL_BODY = 16 * 1024;
 
 type Want = "head" | "body" | "none";
 
@@ -54,7 +56,7 @@ export class Http1Connection implements BodySource {
   /** Requests completed on this socket; > 0 means the next one is on a reused socket. */
   served = 0;
   #exchangeId = 0;
-  lastUsed = Date.now();
+  lastUsed: number = Date.now();
   #release: Release;
   #parser: ResponseParser;
   #state: "idle" | "active" | "closed" = "idle";
@@ -179,14 +181,34 @@ export class Http1Connection implements BodySource {
       this.#sendDone = true;
       return;
     }
+    if (!spec.expectContinue && body.length !== null && body.length <= SMALL_BODY) {
+      // A small body known up front goes out with the head in one write (one syscall).
+      const parts = body.open();
+      if (Array.isArray(parts) && byteLength(parts) === body.length) {
+        s.write(concatBytes([spec.head, ...parts]));
+        spec.onUpload?.(body.length);
+        this.#sendDone = true;
+        return;
+      }
+      // Not an array: open() was used, so stream what it gave.
+      if (!s.write(spec.head)) await s.drain();
+      await this.#sendChunks(parts, body.length, spec);
+      return;
+    }
     if (!s.write(spec.head)) await s.drain();
     if (spec.expectContinue) {
       const go = await this.#awaitContinue();
       if (!go) return; // a final status came first: the body is not sent (RFC 9110 §10.1.1)
     }
-    const chunked = body.length === null;
+    await this.#sendChunks(body.open(), body.length, spec);
+  }
+
+  /** Writes body chunks (chunk-framed when the length is unknown), waiting on drain. */
+  async #sendChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, length: number | null, spec: ExchangeSpec): Promise<void> {
+    const s = this.socket;
+    const chunked = length === null;
     let sent = 0;
-    for await (const chunk of body.open()) {
+    for await (const chunk of chunks) {
       if (this.#state !== "active" || this.#head) return;
       if (chunk.byteLength === 0) continue;
       let ok: boolean;
@@ -205,8 +227,8 @@ export class Http1Connection implements BodySource {
     }
     if (this.#state !== "active") return;
     if (chunked) s.write(LAST_CHUNK);
-    else if (sent !== body.length) {
-      throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${body.length}`, { phase: "send" });
+    else if (sent !== length) {
+      throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${length}`, { phase: "send" });
     }
     this.#sendDone = true;
   }
@@ -228,22 +250,37 @@ export class Http1Connection implements BodySource {
 
   #setWant(w: Want): void {
     this.#want = w;
-    clearTimeout(this.#timer);
     if (w === "none") {
       if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
       return;
     }
-    if (this.#recvTimeout > 0) {
-      this.#lastRead = Date.now();
-      this.#timer = timer(this.#onTimeout, this.#recvTimeout);
-    }
+    this.#armRecv();
     this.socket.resume();
   }
 
-  // One timer per wait, re-armed for the remainder instead of reset on every chunk.
+  // One timer per exchange at most: a wait that starts while the timer is pending only moves
+  // #lastRead, and the timer re-arms itself for what is left when it fires.
+  #armRecv(): void {
+    const ms = this.#recvTimeout;
+    if (!(ms > 0)) return;
+    const now = Date.now();
+    this.#lastRead = now;
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= now + ms) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = now + ms;
+    this.#timer = timer(this.#onTimeout, ms);
+  }
+  #timerAt = 0;
+
   #onTimeout = (): void => {
+    this.#timer = undefined;
+    // Nobody is waiting for bytes (a paused reader): the timer lapses until the next wait.
+    if (this.#state !== "active" || this.#want === "none") return;
     const left = this.#lastRead + this.#recvTimeout - Date.now();
     if (left > 0) {
+      this.#timerAt = Date.now() + left;
       this.#timer = timer(this.#onTimeout, left);
       return;
     }
@@ -272,7 +309,7 @@ export class Http1Connection implements BodySource {
       this.#pump();
       return;
     }
-    if (this.#timer !== undefined) this.#lastRead = Date.now();
+    this.#lastRead = Date.now();
     this.#feed(chunk);
   }
 
@@ -358,7 +395,6 @@ export class Http1Connection implements BodySource {
   }
 
   #finishEof(): void {
-    clearTimeout(this.#timer);
     try {
       this.#parser.finish();
       if (this.#completed) this.#complete();
@@ -428,8 +464,8 @@ export class Http1Connection implements BodySource {
     this.served++;
     this.lastUsed = Date.now();
     if (reusable) {
+      // Left reading: an idle socket must notice the server closing it (see watchIdle).
       this.#state = "idle";
-      this.socket.pause();
     } else {
       this.#state = "closed";
       this.socket.destroy();
