@@ -27,6 +27,8 @@ const USER_AGENT = "hansom/0.1";
 export interface Dispatcher {
   checkout(key: string, dial: () => Promise<Http1Connection>, timeout: number, signal?: AbortSignal): Promise<Http1Connection>;
   release: (conn: Http1Connection, reusable: boolean) => void;
+  /** The pool's own checkoutTimeout, used when the request sets none. */
+  checkoutTimeout?: number;
 }
 
 /** pool: false: every request dials and the socket is closed after. */
@@ -146,7 +148,7 @@ export function displayUrl(u: ParsedUrl): string {
 function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   if (pool === false) return noPool;
   const p = pool ?? defaultPool;
-  return { checkout: (k, d, t, s) => p.checkout(k, d, t, s), release: p.release };
+  return { checkout: (k, d, t, s) => p.checkout(k, d, t, s), release: p.release, checkoutTimeout: p.checkoutTimeout };
 }
 
 /** Sends one request and returns its Response (redirects followed per options). */
@@ -189,6 +191,7 @@ export async function performRequest(method: string, url: string | URL, opts: Re
       },
       limits: {
         maxBody: opts.maxBody,
+        signal: opts.signal,
         total: head.contentLength ?? undefined,
         onProgress: opts.onProgress as ((p: { phase: "download"; loaded: number; total?: number }) => void) | undefined,
       },
@@ -243,7 +246,7 @@ async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, d
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
-  const checkoutTimeout = opts.checkoutTimeout ?? (opts.connectTimeout ?? 8000);
+  const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? 8000;
   const expectContinue = (getHeader(wire, "expect") ?? "").toLowerCase() === "100-continue";
   const upload = uploadProgress(opts, hop.body);
   for (let attempt = 0; ; attempt++) {

@@ -1,7 +1,7 @@
 // The one reader of a response body: a small queue between the connection (push) and the
 // consumer (pull). Every way of reading (stream, iterator, bytes, multipart) goes through it,
 // so limits, progress and backpressure are enforced in one place.
-import { HansomError } from "./errors.ts";
+import { HansomError, abortError } from "./errors.ts";
 import type { BodySink, BodySource } from "./http1/connection.ts";
 import { concatBytes } from "./bytes.ts";
 
@@ -18,6 +18,8 @@ export interface BodyLimits {
   onEnd?: () => void;
   /** Called once when the body ended, cleanly or not. */
   onSettle?: () => void;
+  /** Aborting it fails the body even when every byte has already arrived. */
+  signal?: AbortSignal;
 }
 
 /** A pull-based view of a body source; an AsyncIterator of chunks. */
@@ -41,7 +43,15 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   constructor(source: BodySource, limits: BodyLimits) {
     this.#source = source;
     this.#limits = limits;
+    limits.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
+
+  #onAbort = (): void => {
+    if (this.#err || (this.#done && this.#q.length === 0)) return;
+    this.#source.cancel();
+    this.#done = false;
+    this.error(abortError(this.#limits.signal));
+  };
 
   get finished(): boolean {
     return this.#done || this.#err !== null;
@@ -89,6 +99,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.#err = err;
     this.#q = [];
     this.#qBytes = 0;
+    this.#limits.signal?.removeEventListener("abort", this.#onAbort);
     this.#limits.onSettle?.();
     this.#wake?.();
   }
@@ -120,7 +131,10 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
       return Promise.resolve({ value: c, done: false });
     }
     if (this.#err) return Promise.reject(this.#err);
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#done) {
+      this.#limits.signal?.removeEventListener("abort", this.#onAbort);
+      return Promise.resolve({ value: undefined, done: true });
+    }
     if (this.#paused) {
       this.#paused = false;
       this.#source.read(this);

@@ -87,8 +87,9 @@ class NodeSocket implements RawSocket {
   };
   #onClose = (): void => {
     this.#closed = true;
-    // A close with neither 'end' nor 'error' (destroyed under us) still ends the stream.
-    if (!this.#ended && !this.#pendingError) {
+    // A close with neither 'end' nor 'error' (destroyed under us) still ends the stream;
+    // after our own destroy() nothing more is reported, as in the other adapters.
+    if (!this.#ended && !this.#pendingError && !this.#destroyed) {
       this.#ended = true;
       this.#handler?.end();
     }
@@ -130,7 +131,9 @@ class NodeSocket implements RawSocket {
   ref(): void {
     this.#s.ref();
   }
+  #destroyed = false;
   destroy(): void {
+    this.#destroyed = true;
     this.#closed = true;
     this.#s.destroy();
   }

@@ -2,7 +2,7 @@
 // hand-crafted bytes, node:tls with the fixture certificates. Each closes with everything it opened.
 import * as http from "node:http";
 import * as net from "node:net";
-import * as tls from "node:tls";
+import * as https from "node:https";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -68,10 +68,7 @@ export function rawServer(onSocket: (s: net.Socket) => void): Promise<Running> {
 
 /** A node:tls server with the fixture certificate, answering HTTP with `handler`. */
 export function httpsServer(handler: http.RequestListener): Promise<Running> {
-  const server = tls.createServer({ cert: tlsFixture.cert, key: tlsFixture.key });
-  const inner = http.createServer(handler);
-  server.on("secureConnection", (s) => inner.emit("connection", s));
-  return track(server, "https");
+  return track(https.createServer({ cert: tlsFixture.cert, key: tlsFixture.key, keepAliveTimeout: 10_000 }, handler), "https");
 }
 
 /** Reads a request head from a raw socket (up to the blank line); the rest is passed on. */

@@ -254,7 +254,8 @@ test("multipart encode - encodeFormData agrees with the runtime's own FormData s
   fd.append("f", new File([enc.encode("content")], "x.txt", { type: "text/plain" }));
   const theirs = new Request("http://x/", { method: "POST", body: fd });
   const tb = new Uint8Array(await theirs.arrayBuffer());
-  const theirB = theirs.headers.get("content-type")!.split("boundary=")[1]!;
+  // Bun's Request leaves Content-Type unset for a FormData body: take the boundary from the first line.
+  const theirB = theirs.headers.get("content-type")?.split("boundary=")[1] ?? dec.decode(tb.subarray(2, tb.indexOf(13)));
   const ours = (await collect(await encodeFormData(fd, B))).bytes;
   const strip = (ps: Awaited<ReturnType<typeof parts>>) =>
     ps.map((p) => {
