@@ -1,4 +1,4 @@
-// A RawSocket handed over to the caller as a Web-style duplex (like Deno.Conn): reads stop
+// A RawSocket handed over to the caller as a Web-style duplex (readable + writable): reads stop
 // when the readable's queue is full, writes wait for the socket to drain.
 import type { RawSocket, SocketAddress } from "./runtime/socket.ts";
 

@@ -1,6 +1,6 @@
 // Response: status and headers at once, the body read once by whichever way the caller picks.
 import { HansomError } from "./errors.ts";
-import type { BodySource } from "./http1/connection.ts";
+import type { BodySource } from "./http1/exchange.ts";
 import type { ResponseHead } from "./http1/parse.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { BodyChannel } from "./response-body.ts";

@@ -3,50 +3,18 @@
 // touches bytes; it only asks reusable() and gets the connection back through onDone.
 import { HansomError, abortError } from "../errors.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
-import type { EncodedBody } from "../body.ts";
 import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
-import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
+import { sendRequest } from "./send.ts";
+import type { BodySink, BodySource, ExchangeSpec } from "./exchange.ts";
 import { timer } from "../timers.ts";
-import { EMPTY, byteLength, concatBytes } from "../bytes.ts";
-
-/** Receives a response body; data() returning false asks the source to pause. */
-export interface BodySink {
-  data(chunk: Uint8Array): boolean;
-  end(trailers: Array<[string, string]> | null): void;
-  error(err: HansomError): void;
-}
-
-/** What a Response reads its body from. */
-export interface BodySource {
-  /** Start or restart delivery to the sink. */
-  read(sink: BodySink): void;
-  /** Abandon the body: the connection is destroyed. */
-  cancel(): void;
-  /** Hands the socket over (hackney cancel_request). */
-  detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array };
-}
-
-/** One request on this connection. */
-export interface ExchangeSpec {
-  head: Uint8Array;
-  body: EncodedBody | null;
-  /** HEAD (and CONNECT): the response has no body. */
-  noBody: boolean;
-  /** Wait for 100 Continue (at most expectTimeout ms) before sending the body. */
-  expectContinue: boolean;
-  recvTimeout: number;
-  signal?: AbortSignal;
-  onUpload?: (bytes: number) => void;
-}
+import { EMPTY, concatBytes } from "../bytes.ts";
 
 export type Release = (conn: Http1Connection, reusable: boolean) => void;
 
 const EXPECT_TIMEOUT = 1000;
 /** Raw bytes held while nobody reads the body, before the socket is paused. */
 const PENDING_HWM = 64 * 1024;
-/** Bodies up to this size are written together with the head. */
-const SMALL_BODY = 16 * 1024;
 
 type Want = "head" | "body" | "none";
 
@@ -174,63 +142,16 @@ export class Http1Connection implements BodySource {
   }
 
   async #send(spec: ExchangeSpec): Promise<void> {
-    const s = this.socket;
-    const body = spec.body;
-    if (!body || (body.length === 0 && !spec.expectContinue)) {
-      s.write(spec.head);
-      this.#sendDone = true;
-      return;
-    }
-    if (!spec.expectContinue && body.length !== null && body.length <= SMALL_BODY) {
-      // A small body known up front goes out with the head in one write (one syscall).
-      const parts = body.open();
-      if (Array.isArray(parts) && byteLength(parts) === body.length) {
-        s.write(concatBytes([spec.head, ...parts]));
-        spec.onUpload?.(body.length);
-        this.#sendDone = true;
-        return;
-      }
-      // Not an array: open() was used, so stream what it gave.
-      if (!s.write(spec.head)) await s.drain();
-      await this.#sendChunks(parts, body.length, spec);
-      return;
-    }
-    if (!s.write(spec.head)) await s.drain();
-    if (spec.expectContinue) {
-      const go = await this.#awaitContinue();
-      if (!go) return; // a final status came first: the body is not sent (RFC 9110 §10.1.1)
-    }
-    await this.#sendChunks(body.open(), body.length, spec);
-  }
-
-  /** Writes body chunks (chunk-framed when the length is unknown), waiting on drain. */
-  async #sendChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, length: number | null, spec: ExchangeSpec): Promise<void> {
-    const s = this.socket;
-    const chunked = length === null;
-    let sent = 0;
-    for await (const chunk of chunks) {
-      if (this.#state !== "active" || this.#head) return;
-      if (chunk.byteLength === 0) continue;
-      let ok: boolean;
-      if (chunked) {
-        s.write(chunkPrefix(chunk.byteLength));
-        s.write(chunk);
-        ok = s.write(CRLF);
-      } else {
-        ok = s.write(chunk);
-      }
-      sent += chunk.byteLength;
-      spec.onUpload?.(sent);
-      if (!ok) await s.drain();
-      // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
-      this.#lastRead = Date.now();
-    }
-    if (this.#state !== "active") return;
-    if (chunked) s.write(LAST_CHUNK);
-    else if (sent !== length) {
-      throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${length}`, { phase: "send" });
-    }
-    this.#sendDone = true;
+    const upload = spec.onUpload;
+    this.#sendDone = await sendRequest(this.socket, spec, {
+      proceed: () => this.#state === "active" && this.#head === null,
+      awaitContinue: () => this.#awaitContinue(),
+      progress: (sent) => {
+        upload?.(sent);
+        // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
+        this.#lastRead = Date.now();
+      },
+    });
   }
 
   #awaitContinue(): Promise<boolean> {
@@ -504,9 +425,6 @@ export class Http1Connection implements BodySource {
   }
   /** An error that struck before anyone started reading the body; read() reports it. */
   #lateError: HansomError | null = null;
-  get lateError(): HansomError | null {
-    return this.#lateError;
-  }
 
   #destroyIdle(): void {
     this.#state = "closed";

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 
 // A small typed array costs far more than its bytes (each gets its own ArrayBuffer backing
 // store: ~0.5 µs on Node 20, more than encoding a whole head), so heads and chunk prefixes are
-// carved out of a shared slab, as Node's Buffer pool does. A region is handed out once and
+// carved out of a shared slab, as Node's own buffer pool does. A region is handed out once and
 // never written again; a full slab is dropped and lives on only as long as views of it do.
 const SLAB_SIZE = 65536;
 let slab = new Uint8Array(SLAB_SIZE);
