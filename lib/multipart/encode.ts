@@ -2,11 +2,16 @@
 // each part is "--B\r\n" + headers + "\r\n" + content + "\r\n", the body ends with "--B--\r\n".
 // Parts (API.md §6) compile to a plan of byte segments and file/stream sources; small segments
 // are packed into shared buffers so thousands of small fields become a few writes.
+// The streamed send (SendPartEvent, MultipartWriter) is in writer.ts and builds on the helpers
+// exported here; it is re-exported so importers keep one entry point.
 import { HansomError } from "../errors.ts";
 import type { EncodedBody } from "../body.ts";
 import { contentTypeFor } from "../mime.ts";
 import { getAdapter } from "../runtime/index.ts";
 import type { FileHandle } from "../runtime/socket.ts";
+
+export { MultipartWriter, isSendPartEvent, multipartEventStream } from "./writer.ts";
+export type { SendPartEvent } from "./writer.ts";
 
 /** One part of a `{ multipart: Part[] }` body. A `mixed` part nests its parts as multipart/mixed. */
 export type Part =
@@ -14,17 +19,6 @@ export type Part =
   | { name: string; file: string; filename?: string; contentType?: string; headers?: HeadersInit }
   | { name: string; stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; length?: number; filename?: string; contentType?: string; headers?: HeadersInit }
   | { mixed: string; parts: Part[]; /** Inner boundary; a fresh boundary() when absent. */ boundary?: string };
-
-/** One step of a streamed multipart send, hackney's send_multipart_body vocabulary. */
-export type SendPartEvent =
-  | { type: "file"; path: string; name?: string; headers?: HeadersInit }
-  | { type: "data"; name: string; content: string | Uint8Array; headers?: HeadersInit }
-  | { type: "part"; name: string; length?: number; headers?: HeadersInit }
-  | { type: "part_bin"; bytes: Uint8Array }
-  | { type: "end_of_part" }
-  | { type: "mp_mixed"; name: string; boundary: string }
-  | { type: "mp_mixed_eof"; boundary: string }
-  | { type: "eof" };
 
 type Source = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 /** A plan segment: bytes as they are, or a source streamed at send time with its expected size. */
@@ -36,7 +30,6 @@ const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 // RFC 2046 §5.1.1: 1-70 bchars, the last one not a space.
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2
-const EVENT_TYPES = new Set(["file", "data", "part", "part_bin", "end_of_part", "mp_mixed", "mp_mixed_eof", "eof"]);
 
 /** A fresh random boundary: 27 dashes and 24 random alphanumerics, as hackney's shape. */
 export function boundary(): string {
@@ -44,7 +37,8 @@ export function boundary(): string {
   return "---------------------------" + Array.from(crypto.getRandomValues(new Uint8Array(24)), (x) => ALNUM[x % 62]).join("");
 }
 
-function checkBoundary(b: string): string {
+/** `b` when it is a valid RFC 2046 boundary, else multipart_error. */
+export function checkBoundary(b: string): string {
   if (typeof b !== "string" || !BOUNDARY.test(b)) {
     throw new HansomError("multipart_error", `Invalid multipart boundary ${JSON.stringify(b)}: RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space`, { phase: "input" });
   }
@@ -52,7 +46,7 @@ function checkBoundary(b: string): string {
 }
 
 /** `boundary=` parameter, quoted when the boundary holds a tspecial (RFC 2045 §5.1). */
-function boundaryParam(b: string): string {
+export function boundaryParam(b: string): string {
   return /^[0-9A-Za-z'+_\-.]+$/.test(b) ? `boundary=${b}` : `boundary="${b}"`;
 }
 
@@ -73,7 +67,8 @@ function extValue(s: string): string {
   return out;
 }
 
-function disposition(name: string, filename?: string): string {
+/** The form-data Content-Disposition value for a part; a non-string name is a TypeError. */
+export function disposition(name: string, filename?: string): string {
   if (typeof name !== "string") throw new TypeError(`hansom: a multipart part name must be a string, got ${typeof name}`);
   let s = `form-data; name=${quoted(name)}`;
   if (filename !== undefined) {
@@ -89,7 +84,7 @@ function basename(path: string): string {
 }
 
 /** A part's extra headers as validated pairs; CR, LF or NUL anywhere is invalid_header. */
-function headerPairs(h: HeadersInit | undefined): Array<[string, string]> {
+export function headerPairs(h: HeadersInit | undefined): Array<[string, string]> {
   if (h === undefined || h === null) return [];
   const pairs: Array<[string, string]> = h instanceof Headers ? [...h]
     : Array.isArray(h) ? h.map((p) => [String(p[0]), String(p[1])] as [string, string])
@@ -102,7 +97,7 @@ function headerPairs(h: HeadersInit | undefined): Array<[string, string]> {
 }
 
 /** "--B\r\n" + headers + "\r\n": defaults in order, a same-named extra replaces its default. */
-function head(b: string, defaults: Array<[string, string]>, extra: Array<[string, string]>): string {
+export function head(b: string, defaults: Array<[string, string]>, extra: Array<[string, string]>): string {
   const lines = defaults.map(([k, v]) => `${k}: ${v}\r\n`);
   const replaced = new Set<number>();
   for (const [k, v] of extra) {
@@ -116,16 +111,19 @@ function head(b: string, defaults: Array<[string, string]>, extra: Array<[string
   return `--${b}\r\n${lines.join("")}\r\n`;
 }
 
-function checkLength(len: number | undefined, label: string): number | undefined {
+/** `len` when absent or a non-negative safe integer, else a TypeError naming the part. */
+export function checkLength(len: number | undefined, label: string): number | undefined {
   if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new TypeError(`hansom: multipart part ${label} length must be a non-negative integer`);
   return len;
 }
 
-function withLength(defaults: Array<[string, string]>, len: number | undefined): Array<[string, string]> {
+/** The default headers with content-length appended when the length is known. */
+export function withLength(defaults: Array<[string, string]>, len: number | undefined): Array<[string, string]> {
   return len === undefined ? defaults : [...defaults, ["content-length", String(len)]];
 }
 
-function valueBytes(v: unknown, what: string): Uint8Array {
+/** A string value as UTF-8, bytes as they are; anything else is a TypeError naming `what`. */
+export function valueBytes(v: unknown, what: string): Uint8Array {
   if (typeof v === "string") return utf8.encode(v);
   if (v instanceof Uint8Array) return v;
   throw new TypeError(`hansom: ${what} must be a string or a Uint8Array, got ${Object.prototype.toString.call(v)}`);
@@ -264,7 +262,7 @@ async function planFor(parts: Array<Part | BlobPart>, b: string, forLength: bool
 }
 
 /** An EncodedBody whose open() works once unless replayable. */
-function body(length: number | null, b: string, replayable: boolean, open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>): EncodedBody {
+export function encodedBody(length: number | null, b: string, replayable: boolean, open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>): EncodedBody {
   let used = false;
   return {
     length,
@@ -280,7 +278,7 @@ function body(length: number | null, b: string, replayable: boolean, open: () =>
 
 function planBody(plan: Plan, b: string): EncodedBody {
   const segs = plan.segs;
-  return body(plan.length, b, plan.replayable, () => (segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs)));
+  return encodedBody(plan.length, b, plan.replayable, () => (segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs)));
 }
 
 /** The exact byte count encodeMultipart sends (hackney len_mp_stream); a stream part without length rejects. */
@@ -299,114 +297,10 @@ export async function encodeFormData(fd: FormData, b: string = boundary()): Prom
   return planBody(await planFor(parts, b, false), b);
 }
 
-/** True for an object whose string `type` is a SendPartEvent type. */
-export function isSendPartEvent(x: unknown): x is SendPartEvent {
-  return typeof x === "object" && x !== null && typeof (x as { type?: unknown }).type === "string" && EVENT_TYPES.has((x as { type: string }).type);
-}
-
-/** A chunked body from SendPartEvents; a missing final `eof` is added when no part is open. */
-export function multipartEventStream(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string = boundary()): EncodedBody {
-  checkBoundary(b);
-  return body(null, b, Array.isArray(events), () => writeEvents(events, b));
-}
-
-async function* writeEvents(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string): AsyncGenerator<Uint8Array> {
-  const w = new MultipartWriter(b);
-  for await (const ev of events) {
-    if (!isSendPartEvent(ev)) throw new HansomError("multipart_error", `Not a multipart event: ${Object.prototype.toString.call(ev)}`, { phase: "send" });
-    yield* w.encode(ev);
-  }
-  if (!w.done) yield* w.encode({ type: "eof" });
-}
-
-async function* one(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-async function* playParts(parts: Part[], b: string): AsyncGenerator<Uint8Array> {
+/** The bytes of parts, without the close delimiter, as the writer sends a data or file event. */
+export async function* playParts(parts: Part[], b: string): AsyncGenerator<Uint8Array> {
   const plan = new Plan();
   await compile(parts, b, plan, false);
   plan.flush();
   yield* playSegments(plan.segs);
-}
-
-/** Encodes SendPartEvents one by one (RequestHandle.writeMultipart), checking their order. */
-export class MultipartWriter {
-  /** The outer boundary. */
-  readonly boundary: string;
-  #stack: string[]; // open boundaries, outermost first
-  #part: { label: string; left: number | undefined } | null = null;
-  #done = false;
-
-  constructor(b: string) {
-    this.boundary = checkBoundary(b);
-    this.#stack = [b];
-  }
-
-  /** True once `eof` was encoded. */
-  get done(): boolean {
-    return this.#done;
-  }
-
-  #misuse(msg: string): HansomError {
-    return new HansomError("multipart_error", `Multipart event out of order: ${msg}`, { phase: "send" });
-  }
-
-  /** Bytes for one event, in order (file events stream the file's chunks). Misuse throws at once. */
-  encode(ev: SendPartEvent): AsyncIterable<Uint8Array> {
-    if (this.#done) throw this.#misuse(`"${ev.type}" after "eof"`);
-    const b = this.#stack[this.#stack.length - 1]!;
-    if (ev.type === "part_bin" || ev.type === "end_of_part") {
-      const part = this.#part;
-      if (!part) throw this.#misuse(`"${ev.type}" without an open "part"`);
-      if (ev.type === "end_of_part") {
-        if (part.left !== undefined && part.left !== 0) throw this.#misuse(`"end_of_part" with ${part.left} of part ${part.label}'s announced bytes unsent`);
-        this.#part = null;
-        return one(utf8.encode("\r\n"));
-      }
-      if (!(ev.bytes instanceof Uint8Array)) throw new TypeError("hansom: part_bin bytes must be a Uint8Array");
-      if (part.left !== undefined) {
-        if (ev.bytes.length > part.left) throw this.#misuse(`"part_bin" beyond part ${part.label}'s announced length`);
-        part.left -= ev.bytes.length;
-      }
-      return one(ev.bytes);
-    }
-    if (this.#part) throw this.#misuse(`"${ev.type}" while part ${this.#part.label} is open (send "end_of_part" first)`);
-    switch (ev.type) {
-      case "data":
-      case "file": {
-        // The bytes of the equivalent Part (hackney's default field name for {file, Path} is
-        // "file"); its input is checked now, the file opened when the bytes are read.
-        const p: Part = ev.type === "data" ? { name: ev.name, value: ev.content, headers: ev.headers } : { name: ev.name ?? "file", file: ev.path, headers: ev.headers };
-        headerPairs(ev.headers);
-        disposition(p.name);
-        if (ev.type === "data" && typeof ev.content !== "string") valueBytes(ev.content, "data event content");
-        return playParts([p], b);
-      }
-      case "part": {
-        const len = checkLength(ev.length, JSON.stringify(ev.name));
-        // hackney {part, Name[, Len]}: type by the name's extension, length when given.
-        const h = head(b, withLength([["content-disposition", disposition(ev.name)], ["content-type", contentTypeFor(ev.name)]], len), headerPairs(ev.headers));
-        this.#part = { label: JSON.stringify(ev.name), left: len };
-        return one(utf8.encode(h));
-      }
-      case "mp_mixed": {
-        const inner = checkBoundary(ev.boundary);
-        this.#stack.push(inner);
-        return one(utf8.encode(head(b, [["content-disposition", disposition(ev.name)], ["content-type", `multipart/mixed; ${boundaryParam(inner)}`]], [])));
-      }
-      case "mp_mixed_eof": {
-        if (this.#stack.length < 2 || ev.boundary !== b) throw this.#misuse(`"mp_mixed_eof" for ${JSON.stringify(ev.boundary)}, but the open boundary is ${JSON.stringify(b)}`);
-        this.#stack.pop();
-        return one(utf8.encode(`--${b}--\r\n\r\n`));
-      }
-      case "eof": {
-        if (this.#stack.length > 1) throw this.#misuse(`"eof" inside mixed part ${JSON.stringify(b)} (send "mp_mixed_eof" first)`);
-        this.#done = true;
-        return one(utf8.encode(`--${b}--\r\n`));
-      }
-      default:
-        throw new HansomError("multipart_error", `Unknown multipart event type ${JSON.stringify((ev as { type: unknown }).type)}`, { phase: "send" });
-    }
-  }
 }

@@ -33,6 +33,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A spec file's started servers: `track` awaits one and keeps it, `closeAll` (for `after`) closes them. */
+export function serverTracker(): { track<T extends TestServer>(p: T | Promise<T>): Promise<T>; closeAll(): Promise<void> } {
+  const servers: TestServer[] = [];
+  return {
+    async track(p) {
+      const s = await p;
+      servers.push(s);
+      return s;
+    },
+    async closeAll() {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
 function listen(server: net.Server, sockets: Set<net.Socket>, onConn: () => void): Promise<number> {
   server.on("connection", (s: net.Socket) => {
     onConn();

@@ -4,9 +4,10 @@
 import { test, before, after } from "node:test";
 import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { HansomError, Pool, request } from "../../lib/index.ts";
+import { Pool, request } from "../../lib/index.ts";
 import type { RequestOptions } from "../../lib/index.ts";
 import { tlsFixtures } from "../helpers/proxies.ts";
+import { rejection } from "../helpers/errors.ts";
 import {
   NGINX_FILES, SOCKS_PASSWORD, SOCKS_USER, SQUID_AUTH, startDante, startNginx, startSquid,
 } from "./servers.ts";
@@ -64,16 +65,6 @@ async function hello(url: string, opts: RequestOptions = {}): Promise<void> {
   const res = await request("GET", url, { pool, tls, ...opts });
   assert.equal(res.status, 200, url);
   assert.equal(await res.text(), NGINX_FILES.hello);
-}
-
-async function rejection(p: Promise<unknown>): Promise<HansomError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof HansomError, `expected a HansomError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
 }
 
 const T = { timeout: 20000 };

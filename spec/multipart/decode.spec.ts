@@ -3,25 +3,11 @@ import assert from "node:assert/strict";
 import { MultipartDecoder, boundaryFromContentType } from "../../lib/multipart/decode.ts";
 import type { ReceivePartEvent } from "../../lib/multipart/decode.ts";
 import { HansomError } from "../../lib/errors.ts";
+import { cut, feed } from "../helpers/chunks.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const B = "XyZ-boundary_42";
-
-async function* feed(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const c of chunks) yield c;
-}
-
-/** Cuts bytes at the given offsets. */
-function cut(bytes: Uint8Array, at: number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const a of [...at, bytes.length]) {
-    out.push(bytes.subarray(prev, a));
-    prev = a;
-  }
-  return out;
-}
 
 type Ev = ReceivePartEvent | { type: "body"; text: string };
 

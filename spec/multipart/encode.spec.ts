@@ -7,7 +7,8 @@ import { boundary, encodeFormData, encodeMultipart, multipartLength } from "../.
 import type { Part } from "../../lib/multipart/encode.ts";
 import { MultipartDecoder } from "../../lib/multipart/decode.ts";
 import type { EncodedBody } from "../../lib/body.ts";
-import { HansomError } from "../../lib/errors.ts";
+import { concat, feed } from "../helpers/chunks.ts";
+import { isCode } from "../helpers/errors.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -19,13 +20,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 async function collect(body: EncodedBody): Promise<{ bytes: Uint8Array; chunks: Uint8Array[] }> {
   const chunks: Uint8Array[] = [];
   for await (const c of body.open() as AsyncIterable<Uint8Array>) chunks.push(c);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let n = 0;
-  for (const c of chunks) {
-    bytes.set(c, n);
-    n += c.length;
-  }
-  return { bytes, chunks };
+  return { bytes: concat(chunks), chunks };
 }
 
 async function text(body: EncodedBody): Promise<string> {
@@ -36,10 +31,7 @@ async function text(body: EncodedBody): Promise<string> {
 async function parts(bytes: Uint8Array, b: string): Promise<Array<{ headers: Array<[string, string]>; body: Uint8Array } | string>> {
   const out: Array<{ headers: Array<[string, string]>; body: Uint8Array } | string> = [];
   let cur: { headers: Array<[string, string]>; body: Uint8Array } | null = null;
-  async function* one(): AsyncGenerator<Uint8Array> {
-    yield bytes;
-  }
-  for await (const ev of new MultipartDecoder(one(), b).events()) {
+  for await (const ev of new MultipartDecoder(feed([bytes]), b).events()) {
     if (ev.type === "headers") out.push((cur = { headers: ev.headers, body: new Uint8Array(0) }));
     else if (ev.type === "body") {
       const joined = new Uint8Array(cur!.body.length + ev.chunk.length);
@@ -50,14 +42,6 @@ async function parts(bytes: Uint8Array, b: string): Promise<Array<{ headers: Arr
     else if (ev.type === "mp_mixed_eof") out.push("mp_mixed_eof");
   }
   return out;
-}
-
-function isCode(code: string) {
-  return (e: unknown) => {
-    assert.ok(e instanceof HansomError, `a HansomError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  };
 }
 
 async function tempFile(name: string, bytes: Uint8Array): Promise<string> {

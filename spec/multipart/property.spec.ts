@@ -4,20 +4,11 @@ import fc from "fast-check";
 import { MultipartDecoder } from "../../lib/multipart/decode.ts";
 import { encodeMultipart, multipartLength } from "../../lib/multipart/encode.ts";
 import type { Part } from "../../lib/multipart/encode.ts";
+import { concat, cut, feed } from "../helpers/chunks.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const RUNS = 150;
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let n = 0;
-  for (const c of chunks) {
-    out.set(c, n);
-    n += c.length;
-  }
-  return out;
-}
 
 function indexOf(hay: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {
@@ -29,27 +20,17 @@ function indexOf(hay: Uint8Array, needle: Uint8Array): number {
 
 /** Splits bytes at arbitrary cut points (sorted, clamped). */
 function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const at = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const a of [...at, bytes.length]) {
-    out.push(bytes.subarray(prev, a));
-    prev = a;
-  }
-  return out;
+  return cut(bytes, cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b));
 }
 
 /** A decoded tree: parts with headers and joined bodies; nested levels as { mixed, parts }. */
 type Tree = Array<{ headers: Array<[string, string]>; body: Uint8Array } | { mixed: string; parts: Tree }>;
 
 async function decodeTree(chunks: Uint8Array[], boundary: string): Promise<Tree> {
-  async function* src(): AsyncGenerator<Uint8Array> {
-    for (const c of chunks) yield c;
-  }
   const stack: Tree[] = [[]];
   let cur: { headers: Array<[string, string]>; body: Uint8Array[] } | null = null;
   let sawEof = false;
-  for await (const ev of new MultipartDecoder(src(), boundary).events()) {
+  for await (const ev of new MultipartDecoder(feed(chunks), boundary).events()) {
     const level = stack[stack.length - 1]!;
     switch (ev.type) {
       case "headers": cur = { headers: ev.headers, body: [] }; break;

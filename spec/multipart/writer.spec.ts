@@ -8,7 +8,8 @@ import type { SendPartEvent } from "../../lib/multipart/encode.ts";
 import { MultipartDecoder } from "../../lib/multipart/decode.ts";
 import type { ReceivePartEvent } from "../../lib/multipart/decode.ts";
 import type { EncodedBody } from "../../lib/body.ts";
-import { HansomError } from "../../lib/errors.ts";
+import { concat, feed } from "../helpers/chunks.ts";
+import { isCode } from "../helpers/errors.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -16,16 +17,6 @@ const B = "WRITER-boundary";
 
 const dir = await mkdtemp(join(tmpdir(), "hansom-mp-writer-"));
 after(() => rm(dir, { recursive: true, force: true }));
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let n = 0;
-  for (const c of chunks) {
-    out.set(c, n);
-    n += c.length;
-  }
-  return out;
-}
 
 async function writeAll(w: MultipartWriter, events: SendPartEvent[]): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -42,23 +33,12 @@ async function readBody(body: EncodedBody): Promise<Uint8Array> {
 /** Decoded events with body chunks joined into text. */
 async function decodeAll(bytes: Uint8Array, b: string): Promise<Array<ReceivePartEvent | { type: "body"; text: string }>> {
   const out: Array<ReceivePartEvent | { type: "body"; text: string }> = [];
-  async function* one(): AsyncGenerator<Uint8Array> {
-    yield bytes;
-  }
-  for await (const ev of new MultipartDecoder(one(), b).events()) {
+  for await (const ev of new MultipartDecoder(feed([bytes]), b).events()) {
     const last = out[out.length - 1];
     if (ev.type === "body" && last?.type === "body" && "text" in last) last.text += dec.decode(ev.chunk);
     else out.push(ev.type === "body" ? { type: "body", text: dec.decode(ev.chunk) } : ev);
   }
   return out;
-}
-
-function isCode(code: string) {
-  return (e: unknown) => {
-    assert.ok(e instanceof HansomError, `a HansomError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  };
 }
 
 test("multipart writer - every send event kind decodes to the matching receive events", async () => {

@@ -6,28 +6,13 @@ import { ConnectHandshake, basicCredentials } from "../../lib/proxy/http.ts";
 import { openTunnel } from "../../lib/proxy/index.ts";
 import type { ProxyRoute } from "../../lib/proxy/index.ts";
 import { getAdapter } from "../../lib/runtime/index.ts";
-import { getOver, readAll, startEchoServer, startHttpProxy, tlsFixtures } from "../helpers/proxies.ts";
-import type { TestServer } from "../helpers/proxies.ts";
+import { getOver, readAll, serverTracker, startEchoServer, startHttpProxy, tlsFixtures } from "../helpers/proxies.ts";
+import { rejection } from "../helpers/errors.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const servers: TestServer[] = [];
-after(() => Promise.all(servers.map((s) => s.close())));
-async function track<T extends TestServer>(p: Promise<T>): Promise<T> {
-  const s = await p;
-  servers.push(s);
-  return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<HansomError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof HansomError, `expected a HansomError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
-}
+const { track, closeAll } = serverTracker();
+after(closeAll);
 
 function feedAll(hs: ConnectHandshake, parts: Uint8Array[]): { used?: number; at: number } {
   for (let i = 0; i < parts.length; i++) {
@@ -177,7 +162,7 @@ test("openTunnel CONNECT - one deadline covers the handshake and TLS to the targ
   const sockets = new Set<net.Socket>();
   mute.on("connection", (s) => sockets.add(s));
   await new Promise<void>((r) => mute.listen(0, "127.0.0.1", r));
-  servers.push({ port: 0, connections: 0, close: () => new Promise((r) => { for (const s of sockets) s.destroy(); mute.close(() => r()); }) });
+  await track({ port: 0, connections: 0, close: () => new Promise((r) => { for (const s of sockets) s.destroy(); mute.close(() => r()); }) });
   const proxy = await track(startHttpProxy());
   const t0 = Date.now();
   const port = (mute.address() as net.AddressInfo).port;

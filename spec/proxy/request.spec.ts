@@ -1,22 +1,18 @@
 // request() through each kind of proxy, end to end, against the spec proxies and origins.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { HansomError, Pool, request } from "../../lib/index.ts";
+import { Pool, request } from "../../lib/index.ts";
 import type { RequestOptions } from "../../lib/index.ts";
-import { startEchoServer, startHttpProxy, startSocks5, tlsFixtures } from "../helpers/proxies.ts";
-import type { EchoServer, TestServer } from "../helpers/proxies.ts";
+import { serverTracker, startEchoServer, startHttpProxy, startSocks5, tlsFixtures } from "../helpers/proxies.ts";
+import type { EchoServer } from "../helpers/proxies.ts";
+import { rejection } from "../helpers/errors.ts";
 
-const servers: TestServer[] = [];
+const { track, closeAll } = serverTracker();
 const pool = new Pool();
 after(async () => {
   await pool.close();
-  await Promise.all(servers.map((s) => s.close()));
+  await closeAll();
 });
-async function track<T extends TestServer>(p: Promise<T>): Promise<T> {
-  const s = await p;
-  servers.push(s);
-  return s;
-}
 const origins = Promise.all([track(startEchoServer()), track(startEchoServer(true))]);
 const tls = { ca: tlsFixtures.ca };
 
@@ -25,16 +21,6 @@ async function echo(origin: EchoServer, path: string, opts: RequestOptions): Pro
   const res = await request("GET", origin.origin + path, { pool, tls, ...opts });
   assert.equal(res.status, 200, `${origin.origin}${path}`);
   return (await res.json()) as Echo;
-}
-
-async function rejection(p: Promise<unknown>): Promise<HansomError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof HansomError, `expected a HansomError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
 }
 
 test("request via HTTP proxy - http target: absolute-form with Proxy-Authorization from the URL", async () => {

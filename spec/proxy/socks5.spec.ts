@@ -5,26 +5,11 @@ import { Socks5Handshake, socks5ReplyText } from "../../lib/proxy/socks5.ts";
 import { openTunnel } from "../../lib/proxy/index.ts";
 import type { ProxyRoute } from "../../lib/proxy/index.ts";
 import { getAdapter } from "../../lib/runtime/index.ts";
-import { getOver, startEchoServer, startSocks5, tlsFixtures } from "../helpers/proxies.ts";
-import type { TestServer } from "../helpers/proxies.ts";
+import { getOver, serverTracker, startEchoServer, startSocks5, tlsFixtures } from "../helpers/proxies.ts";
+import { rejection } from "../helpers/errors.ts";
 
-const servers: TestServer[] = [];
-after(() => Promise.all(servers.map((s) => s.close())));
-async function track<T extends TestServer>(p: Promise<T>): Promise<T> {
-  const s = await p;
-  servers.push(s);
-  return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<HansomError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof HansomError, `expected a HansomError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
-}
+const { track, closeAll } = serverTracker();
+after(closeAll);
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 
