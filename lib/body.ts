@@ -4,8 +4,10 @@ import { HansomError } from "./errors.ts";
 import { getAdapter } from "./runtime/index.ts";
 import { qs } from "./url.ts";
 import { contentTypeFor } from "./mime.ts";
-import { encodeMultipart, encodeFormData, isSendPartEvent, multipartEventStream } from "./multipart/encode.ts";
-import type { Part, SendPartEvent } from "./multipart/encode.ts";
+import { encodeMultipart, encodeFormData } from "./multipart/encode.ts";
+import type { Part } from "./multipart/encode.ts";
+import { isSendPartEvent, multipartEventStream } from "./multipart/writer.ts";
+import type { SendPartEvent } from "./multipart/writer.ts";
 
 /** Chunks of a request body: a list, a sync iterable or an async iterable. */
 export type BodyChunks = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;

@@ -5,8 +5,9 @@ import { HansomError } from "./errors.ts";
 import type { EncodedBody } from "./body.ts";
 import { toBytes } from "./body.ts";
 import type { Response } from "./response.ts";
-import { MultipartWriter, boundary as newBoundary } from "./multipart/encode.ts";
-import type { SendPartEvent } from "./multipart/encode.ts";
+import { boundary as newBoundary } from "./multipart/encode.ts";
+import { MultipartWriter } from "./multipart/writer.ts";
+import type { SendPartEvent } from "./multipart/writer.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 
 /** A request whose body the caller writes (API.md section 4). */

@@ -1,13 +1,12 @@
 // The streamed multipart send (hackney send_multipart_body): SendPartEvents in, body bytes out.
 // MultipartWriter checks the events' order as they come (RequestHandle.writeMultipart);
-// multipartEventStream turns a whole iterable of events into a chunked body. Part heads and
-// data/file parts are encoded by encode.ts's helpers, so both paths send the same bytes.
+// multipartEventStream turns a whole iterable of events into a chunked body. Part heads come
+// from part-head.ts and data/file parts from encode.ts, so both paths send the same bytes.
 import { HansomError } from "../errors.ts";
 import type { EncodedBody } from "../body.ts";
 import { contentTypeFor } from "../mime.ts";
-import {
-  boundary, boundaryParam, checkBoundary, checkLength, disposition, encodedBody, head, headerPairs, playParts, valueBytes, withLength,
-} from "./encode.ts";
+import { boundary, boundaryParam, checkBoundary, checkLength, disposition, head, headerPairs, valueBytes, withLength } from "./part-head.ts";
+import { encodedBody, playParts } from "./encode.ts";
 import type { Part } from "./encode.ts";
 
 /** One step of a streamed multipart send, hackney's send_multipart_body vocabulary. */

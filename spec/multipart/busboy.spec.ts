@@ -10,8 +10,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Busboy } from "@fastify/busboy";
-import { encodeFormData, encodeMultipart, multipartEventStream } from "../../lib/multipart/encode.ts";
-import type { Part, SendPartEvent } from "../../lib/multipart/encode.ts";
+import { encodeFormData, encodeMultipart } from "../../lib/multipart/encode.ts";
+import { multipartEventStream } from "../../lib/multipart/writer.ts";
+import type { Part } from "../../lib/multipart/encode.ts";
+import type { SendPartEvent } from "../../lib/multipart/writer.ts";
 import type { EncodedBody } from "../../lib/body.ts";
 
 interface Seen { name: string; filename: string | null; type: string; data: string /* base64 */ }
