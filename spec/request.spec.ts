@@ -246,3 +246,11 @@ test("request - IPv6 loopback", async (t) => {
     await srv.close();
   }
 });
+
+test("request - Infinity timeouts mean no timer, not an instant one", async () => {
+  const res = await get(`${echo.url}/inf`, { pool, connectTimeout: Infinity, recvTimeout: Infinity, checkoutTimeout: Infinity });
+  assert.equal((await res.json<Echo>()).url, "/inf");
+  const huge = await get(`${echo.url}/inf2`, { pool: false, connectTimeout: 2 ** 40 });
+  assert.equal(huge.status, 200);
+  await huge.text();
+});

@@ -4,10 +4,16 @@
 // socket.pause()/resume() stop and restart reading at the OS level, and a userland queue holds
 // what write() could not take until Bun's drain callback.
 import { HansomError, abortError } from "../errors.ts";
-import type { HansomErrorCode, HansomErrorPhase } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
 } from "./socket.ts";
+import { looksIpv6, socketAddress } from "./address.ts";
+import { regularFileSize, streamChunks } from "./body-file.ts";
+import { ConnectDeadline } from "./connect-deadline.ts";
+import { bunSocketError } from "./error-codes.ts";
+import { HeldReads } from "./held-reads.ts";
+import { TLS_VERSION_NUMBER, alpnWire, caList, pem, sniName } from "./tls-options.ts";
+import { WriteQueue, closedWhileWriting } from "./write-queue.ts";
 
 // The slice of Bun's API used here, declared locally so `tsc` with Node types checks it.
 interface BunTlsOptions {
@@ -58,71 +64,31 @@ declare const Bun: {
 /** The write queue's high-water mark, and the size of file chunks. */
 const HIGH_WATER = 64 * 1024;
 const FILE_CHUNK = 64 * 1024;
-const TLS_VERSION = { TLSv1: 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304 } as const;
-const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
-
-/** Maps a Bun socket error (Node-style `code`) to a HansomError code. */
-function codeOf(err: unknown, handshake: boolean): HansomErrorCode {
-  const e = err as { code?: string; message?: string } | null;
-  const c = e?.code ?? "";
-  if (c === "ECONNREFUSED") return "econnrefused";
-  if (c === "ENOTFOUND" || c === "EAI_AGAIN" || c === "EAI_NONAME") return "nxdomain";
-  if (handshake || TLS_CODE.test(c)) return "tls_error";
-  if (c === "ECONNRESET" || c === "EPIPE") return "econnreset";
-  return "closed";
-}
-
-function toHansom(err: unknown, handshake: boolean, what: string): HansomError {
-  if (err instanceof HansomError) return err;
-  const code = codeOf(err, handshake);
-  const phase: HansomErrorPhase | undefined = code === "tls_error" ? "tls" : handshake ? "connect" : undefined;
-  return new HansomError(code, `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err, phase });
-}
 
 function address(addr: string, port: number, family: string): SocketAddress {
-  return { address: addr, port, family: family === "IPv6" || addr.includes(":") ? "IPv6" : "IPv4" };
-}
-
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-function pem(v: string | Uint8Array): string {
-  return typeof v === "string" ? v : decoder.decode(v);
-}
-function isIpLiteral(host: string): boolean {
-  return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  return socketAddress(addr, port, family === "IPv6" || looksIpv6(addr));
 }
 
 function bunTls(o: TlsOptions, host: string, insecure: boolean | undefined): BunTlsOptions {
   const t: BunTlsOptions = {
     rejectUnauthorized: !insecure,
-    minVersion: TLS_VERSION[o.minVersion ?? "TLSv1.2"],
+    minVersion: TLS_VERSION_NUMBER[o.minVersion ?? "TLSv1.2"],
   };
   // Verified against servername when given, else against the host dialled (as node.ts does).
-  const serverName = o.servername ?? (isIpLiteral(host) ? undefined : host);
+  const serverName = sniName(o, host);
   if (serverName !== undefined) t.serverName = serverName;
-  if (o.ca !== undefined) t.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem);
+  const ca = caList(o.ca);
+  if (ca !== undefined) t.ca = ca;
   if (o.cert !== undefined) t.cert = pem(o.cert);
   if (o.key !== undefined) t.key = pem(o.key);
-  if (o.alpn?.length) {
-    const names = o.alpn.map((p) => encoder.encode(p));
-    const wire = new Uint8Array(names.reduce((n, b) => n + 1 + b.byteLength, 0));
-    let at = 0;
-    for (const b of names) {
-      wire[at++] = b.byteLength;
-      wire.set(b, at);
-      at += b.byteLength;
-    }
-    t.ALPNProtocols = wire;
-  }
+  if (o.alpn?.length) t.ALPNProtocols = alpnWire(o.alpn);
   return t;
 }
 
 interface Pending {
   resolve(s: RawSocket): void;
   reject(e: HansomError): void;
-  timer: ReturnType<typeof setTimeout>;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
+  deadline: ConnectDeadline;
   what: string;
 }
 
@@ -136,18 +102,13 @@ class BunSocket implements RawSocket {
   #pending: Pending | null = null;
   #handler: SocketHandler | null = null;
   #paused = true;
-  /** Chunks Bun delivered after pause() (or before a handler was set): handed over on resume. */
-  #held: Uint8Array[] = [];
-  #eof = false;
-  #endDelivered = false;
-  #error: HansomError | null = null;
-  #errorDelivered = false;
+  /** Chunks Bun delivered after pause() (or before a handler was set), the EOF, a failure: handed over on resume. */
+  #reads = new HeldReads();
   #closed = false;
   /** Upgraded to TLS: the raw socket's events now belong to the TLS socket. */
   #detached = false;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #drainWaiters: Array<{ resolve: () => void; reject: (e: HansomError) => void }> = [];
+  /** What write() could not hand to the kernel, until Bun's drain callback. */
+  #queue = new WriteQueue(HIGH_WATER);
   #flushWaiters: Array<() => void> = [];
 
   constructor(secure: boolean) {
@@ -175,7 +136,7 @@ class BunSocket implements RawSocket {
       },
       handshake: (_s, ok, err) => {
         if (ok) this.#ready();
-        else this.failConnect(toHansom(err ?? new Error("handshake failed"), true, this.#pending?.what ?? "TLS handshake failed"));
+        else this.failConnect(bunSocketError(err ?? new Error("handshake failed"), true, this.#pending?.what ?? "TLS handshake failed"));
       },
       data: (_s, d) => this.#onData(d),
       drain: () => this.#flush(),
@@ -189,13 +150,8 @@ class BunSocket implements RawSocket {
   /** Arms the connect/handshake deadline; the promise settles once. */
   connecting(timeout: number, signal: AbortSignal | undefined, what: string): Promise<RawSocket> {
     return new Promise<RawSocket>((resolve, reject) => {
-      const onAbort = (): void => this.failConnect(abortError(signal));
-      const timer = setTimeout(
-        () => this.failConnect(new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" })),
-        timeout,
-      );
-      this.#pending = { resolve, reject, timer, signal, onAbort, what };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const deadline = new ConnectDeadline(timeout, signal, what, (e) => this.failConnect(e));
+      this.#pending = { resolve, reject, deadline, what };
     });
   }
 
@@ -211,8 +167,7 @@ class BunSocket implements RawSocket {
     const p = this.#pending;
     if (p) {
       this.#pending = null;
-      clearTimeout(p.timer);
-      p.signal?.removeEventListener("abort", p.onAbort);
+      p.deadline.clear();
     }
     return p;
   }
@@ -241,13 +196,13 @@ class BunSocket implements RawSocket {
     if (this.#detached || this.#closed) return;
     // Bun hands each callback a fresh buffer; make it a plain Uint8Array if it came as a Buffer.
     const chunk = d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    if (this.#paused || !this.#handler || this.#held.length > 0) this.#held.push(chunk);
+    if (this.#paused || !this.#handler || this.#reads.holding) this.#reads.hold(chunk);
     else this.#handler.data(chunk);
   }
 
   #onEnd(): void {
-    if (this.#detached || this.#eof) return;
-    this.#eof = true;
+    if (this.#detached || this.#reads.eof) return;
+    this.#reads.setEof();
     if (!this.#paused) this.#flushHeld();
   }
 
@@ -255,7 +210,7 @@ class BunSocket implements RawSocket {
     if (this.#detached) return;
     if (this.#pending) {
       const what = this.#pending.what;
-      this.failConnect(toHansom(err ?? new Error("connection closed"), this.secure, what));
+      this.failConnect(bunSocketError(err ?? new Error("connection closed"), this.secure, what));
       return;
     }
     if (this.#closed) return;
@@ -264,9 +219,7 @@ class BunSocket implements RawSocket {
       return;
     }
     this.#closed = true;
-    this.#queue = [];
-    this.#queued = 0;
-    this.#settleDrain(new HansomError("closed", "Socket closed while writing"));
+    this.#queue.clear(closedWhileWriting());
     // A close with neither FIN nor error still ends the stream.
     this.#onEnd();
   }
@@ -274,29 +227,21 @@ class BunSocket implements RawSocket {
   #onError(err: Error): void {
     if (this.#detached) return;
     if (this.#pending) {
-      this.failConnect(toHansom(err, this.secure, this.#pending.what));
+      this.failConnect(bunSocketError(err, this.secure, this.#pending.what));
       return;
     }
-    if (this.#error || this.#closed) return;
-    const e = toHansom(err, false, "Socket error");
-    this.#error = e;
+    if (this.#reads.error || this.#closed) return;
+    const e = bunSocketError(err, false, "Socket error");
+    this.#reads.setError(e);
     this.#closed = true;
     this.#s?.terminate();
-    this.#queue = [];
-    this.#queued = 0;
-    this.#settleDrain(e);
-    if (this.#handler) {
-      this.#errorDelivered = true;
-      this.#handler.error(e);
-    }
+    this.#queue.clear(e);
+    if (this.#handler) this.#reads.deliverError(this.#handler);
   }
 
   setHandler(handler: SocketHandler): void {
     this.#handler = handler;
-    if (this.#error && !this.#errorDelivered) {
-      this.#errorDelivered = true;
-      handler.error(this.#error);
-    } else if (!this.#paused) this.#flushHeld();
+    if (!this.#reads.deliverError(handler) && !this.#paused) this.#flushHeld();
   }
   pause(): void {
     if (this.#paused) return;
@@ -309,76 +254,54 @@ class BunSocket implements RawSocket {
     this.#flushHeld();
     if (!this.#paused && !this.#closed) this.#s?.resume();
   }
+  #isPaused = (): boolean => this.#paused;
 
-  /** Delivers chunks held while paused, then the EOF, stopping if the handler pauses again. */
+  /** Delivers chunks held while paused, then the EOF, stopping if the handler pauses again; nothing after a failure. */
   #flushHeld(): void {
     const h = this.#handler;
-    if (!h || this.#error) return;
-    while (this.#held.length > 0) {
-      h.data(this.#held.shift()!);
-      if (this.#paused) return;
-    }
-    if (this.#eof && !this.#endDelivered) {
-      this.#endDelivered = true;
-      h.end();
-    }
+    if (!h || this.#reads.error) return;
+    if (this.#reads.deliverChunks(h, this.#isPaused)) this.#reads.deliverEnd(h);
   }
 
   write(chunk: Uint8Array): boolean {
     const s = this.#s;
     if (!s || this.#closed || this.#detached) return false;
     let rest = chunk;
-    if (this.#queue.length === 0) {
+    if (this.#queue.empty) {
       const n = s.write(chunk);
       if (n < 0) return false;
       if (n === chunk.byteLength) return true;
       rest = chunk.subarray(n);
     }
-    if (rest.byteLength > 0) {
-      this.#queue.push(rest);
-      this.#queued += rest.byteLength;
-    }
-    return this.#queued < HIGH_WATER;
+    return this.#queue.push(rest);
   }
 
   /** Bun's drain callback: the kernel takes more, so write the queue out. */
   #flush(): void {
     const s = this.#s;
     if (!s || this.#detached) return;
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0]!;
+    while (!this.#queue.empty) {
+      const head = this.#queue.head();
       const n = s.write(head);
       if (n <= 0) break;
-      this.#queued -= n;
-      if (n < head.byteLength) {
-        this.#queue[0] = head.subarray(n);
-        break;
-      }
-      this.#queue.shift();
+      this.#queue.wrote(head, n);
+      if (n < head.byteLength) break;
     }
-    if (this.#queued < HIGH_WATER) this.#settleDrain(null);
-    if (this.#queue.length === 0 && this.#flushWaiters.length > 0) {
-      const w = this.#flushWaiters;
-      this.#flushWaiters = [];
-      for (const f of w) f();
-    }
+    this.#queue.resolveDrained();
+    if (this.#queue.empty && this.#flushWaiters.length > 0) this.#flushed();
+  }
+
+  /** Wakes startTls(), which waits for the plain socket's queue to go out. */
+  #flushed(): void {
+    const w = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const f of w) f();
   }
 
   drain(): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error);
-    if (this.#closed) return Promise.reject(new HansomError("closed", "Socket closed while writing"));
-    if (this.#queued < HIGH_WATER) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
-  }
-
-  #settleDrain(err: HansomError | null): void {
-    const waiters = this.#drainWaiters;
-    if (waiters.length === 0) return;
-    this.#drainWaiters = [];
-    for (const w of waiters) {
-      if (err) w.reject(err);
-      else w.resolve();
-    }
+    if (this.#reads.error) return Promise.reject(this.#reads.error);
+    if (this.#closed) return Promise.reject(closedWhileWriting());
+    return this.#queue.drained();
   }
 
   unref(): void {
@@ -392,19 +315,15 @@ class BunSocket implements RawSocket {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#detached) this.#s?.terminate();
-    this.#queue = [];
-    this.#queued = 0;
-    this.#settleDrain(new HansomError("closed", "Socket destroyed while writing"));
-    const w = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const f of w) f();
+    this.#queue.clear(new HansomError("closed", "Socket destroyed while writing"));
+    this.#flushed();
   }
 
   async startTls(spec: UpgradeSpec): Promise<RawSocket> {
     const what = `TLS handshake with ${spec.host} failed`;
     if (spec.signal?.aborted) throw abortError(spec.signal);
     // Bytes still queued for the plain socket go out before the ClientHello.
-    if (this.#queue.length > 0 && !this.#closed) await new Promise<void>((r) => this.#flushWaiters.push(r));
+    if (!this.#queue.empty && !this.#closed) await new Promise<void>((r) => this.#flushWaiters.push(r));
     const s = this.#s;
     if (!s || this.#closed) throw new HansomError("closed", `${what}: socket closed`);
     this.#detached = true;
@@ -416,14 +335,10 @@ class BunSocket implements RawSocket {
       next.attach(t);
     } catch (err) {
       s.terminate();
-      next.failConnect(toHansom(err, true, what));
+      next.failConnect(bunSocketError(err, true, what));
     }
     return ready;
   }
-}
-
-function fileError(path: string, err: unknown): HansomError {
-  return new HansomError("file_error", `Cannot read body file ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, phase: "input" });
 }
 
 export const bunSockets: SocketAdapter = {
@@ -439,10 +354,10 @@ export const bunSockets: SocketAdapter = {
         port: spec.port,
         tls: spec.tls ? bunTls(spec.tls, spec.host, spec.insecure) : undefined,
         socket: sock.handlers(),
-      }).then((s) => sock.attach(s), (err: unknown) => sock.failConnect(toHansom(err, false, what)));
+      }).then((s) => sock.attach(s), (err: unknown) => sock.failConnect(bunSocketError(err, false, what)));
     } catch (err) {
       // Bun rejects bad TLS material (an unparsable CA, key or certificate) synchronously.
-      sock.failConnect(toHansom(err, !!spec.tls, what));
+      sock.failConnect(bunSocketError(err, !!spec.tls, what));
     }
     return ready;
   },
@@ -451,41 +366,11 @@ export const bunSockets: SocketAdapter = {
   },
   async openFile(path: string): Promise<FileHandle> {
     const file = Bun.file(path);
-    let size: number;
-    try {
+    const size = await regularFileSize(path, async () => {
       const st = await file.stat();
-      if (!st.isFile()) throw new Error("not a regular file");
-      size = st.size;
-    } catch (err) {
-      throw fileError(path, err);
-    }
-    return {
-      size,
-      async *chunks() {
-        const reader = file.stream().getReader();
-        let done = false;
-        try {
-          while (!done) {
-            let r: ReadableStreamReadResult<Uint8Array>;
-            try {
-              r = await reader.read();
-            } catch (err) {
-              done = true;
-              throw fileError(path, err);
-            }
-            done = r.done;
-            if (r.done) return;
-            // Bun reads files in chunks up to 512 KiB; hand them on in 64 KiB views as node.ts does.
-            const c = r.value;
-            for (let at = 0; at < c.byteLength; at += FILE_CHUNK) {
-              yield new Uint8Array(c.buffer, c.byteOffset + at, Math.min(FILE_CHUNK, c.byteLength - at));
-            }
-          }
-        } finally {
-          // Stopped early (the consumer broke off): close the file.
-          if (!done) await reader.cancel().catch(() => {});
-        }
-      },
-    };
+      return { isFile: st.isFile(), size: st.size };
+    });
+    // Bun reads files in chunks up to 512 KiB; hand them on in 64 KiB views as node.ts does.
+    return { size, chunks: () => streamChunks(path, () => file.stream(), FILE_CHUNK) };
   },
 };

@@ -1,18 +1,24 @@
 // Deno adapter: Deno.connect / Deno.startTls / Deno.connectTls sockets, Deno.open files. The only
-// file in lib/ that touches Deno APIs. Reading is a loop of conn.read() that stops while paused;
-// writing goes through a userland queue (conn.write() is a promise that may write part).
+// file in lib/ that touches Deno APIs (with deno/node-tls.ts). Reading is a loop of conn.read()
+// that stops while paused; writing goes through a userland queue (conn.write() is a promise that
+// may write part).
 // Deno's own TLS (rustls) cannot skip certificate verification per connection, present a client
 // certificate on an upgraded socket, set a TLS 1.3 floor, or upgrade a connection with a read in
-// flight; those cases run Deno's node:tls over this adapter's TCP socket (see nodeTlsOver below).
+// flight; those cases run Deno's node:tls over this adapter's TCP socket (deno/node-tls.ts).
 // Two more limits of rustls: `tls.ca` adds to the root store instead of replacing it, and
 // nothing older than TLS 1.2 is spoken.
 import { HansomError, abortError } from "../errors.ts";
-import type { HansomErrorCode, HansomErrorPhase } from "../errors.ts";
 import type {
-  ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
+  ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, UpgradeSpec,
 } from "./socket.ts";
-import type { Duplex } from "node:stream";
-import type { ConnectionOptions, TLSSocket } from "node:tls";
+import { looksIpv6, socketAddress } from "./address.ts";
+import { fileError, regularFileSize } from "./body-file.ts";
+import { ConnectDeadline } from "./connect-deadline.ts";
+import { denoSocketError } from "./error-codes.ts";
+import { HeldReads } from "./held-reads.ts";
+import { caList, pem } from "./tls-options.ts";
+import { WriteQueue, closedWhileWriting } from "./write-queue.ts";
+import { nodeTlsOver } from "./deno/node-tls.ts";
 
 // The slice of the Deno namespace used here, declared locally so `tsc` with Node types checks it.
 interface DenoNetAddr {
@@ -56,105 +62,13 @@ const COPY_BELOW = 16 * 1024;
 /** Queued writes shorter than this are merged into one write call. */
 const MERGE_BELOW = 16 * 1024;
 
-const DNS_FAILURE = /failed to lookup address|name or service not known|no address associated|nodename nor servname/i;
-const NODE_TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
-
-/** Maps a Deno (or Deno node:tls) error to a HansomError code; `handshake` marks the TLS phase. */
-function codeOf(err: unknown, handshake: boolean): HansomErrorCode {
-  const e = err as { name?: string; code?: string; message?: string } | null;
-  const name = e?.name ?? "";
-  const code = e?.code ?? "";
-  const msg = e?.message ?? "";
-  if (name === "ConnectionRefused" || code === "ECONNREFUSED") return "econnrefused";
-  if (DNS_FAILURE.test(msg) || code === "ENOTFOUND" || code === "EAI_AGAIN") return "nxdomain";
-  if (name === "ConnectionReset" || name === "BrokenPipe" || name === "ConnectionAborted" || code === "ECONNRESET" || code === "EPIPE") {
-    return handshake ? "tls_error" : "econnreset";
-  }
-  if (handshake || NODE_TLS_CODE.test(code) || (name === "InvalidData" && /certificate|tls|alert/i.test(msg))) return "tls_error";
-  return "closed";
-}
-
-function toHansom(err: unknown, handshake: boolean, what: string): HansomError {
-  if (err instanceof HansomError) return err;
-  const code = codeOf(err, handshake);
-  const phase: HansomErrorPhase | undefined = code === "tls_error" ? "tls" : handshake ? "connect" : undefined;
-  return new HansomError(code, `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err, phase });
-}
-
 function address(a: DenoNetAddr): SocketAddress {
-  return { address: a.hostname, port: a.port, family: a.hostname.includes(":") ? "IPv6" : "IPv4" };
+  return socketAddress(a.hostname, a.port, looksIpv6(a.hostname));
 }
 
-const decoder = new TextDecoder();
-function pem(v: string | Uint8Array): string {
-  return typeof v === "string" ? v : decoder.decode(v);
-}
-function caList(ca: TlsOptions["ca"]): string[] | undefined {
-  if (ca === undefined) return undefined;
-  return (Array.isArray(ca) ? ca : [ca]).map(pem);
-}
-function isIpLiteral(host: string): boolean {
-  return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
-}
-
-/**
- * One deadline for a connect or an upgrade: the timeout and the caller's signal. `run` races a
- * step against it; a step that loses has its late result closed so nothing leaks.
- */
-class Deadline {
-  readonly #ctl = new AbortController();
-  readonly #timer: ReturnType<typeof setTimeout>;
-  readonly #expired: Promise<never>;
-  readonly #signal: AbortSignal | undefined;
-  #reject: (e: HansomError) => void = () => {};
-  #onExpire: (() => void) | null = null;
-
-  constructor(timeout: number, signal: AbortSignal | undefined, what: string) {
-    this.#signal = signal;
-    this.#expired = new Promise<never>((_, reject) => {
-      this.#reject = reject;
-    });
-    this.#expired.catch(() => {});
-    this.#timer = setTimeout(
-      () => this.#expire(new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" })),
-      timeout,
-    );
-    if (signal?.aborted) this.#onAbort();
-    else signal?.addEventListener("abort", this.#onAbort, { once: true });
-  }
-
-  #onAbort = (): void => this.#expire(abortError(this.#signal));
-  #expire(e: HansomError): void {
-    if (this.#ctl.signal.aborted) return;
-    this.#ctl.abort(e);
-    this.#onExpire?.();
-    this.#reject(e);
-  }
-
-  /** Aborted when the deadline passes: handed to Deno.connect. */
-  get signal(): AbortSignal {
-    return this.#ctl.signal;
-  }
-  /** What to close if the deadline passes during the current step. */
-  onExpire(f: (() => void) | null): void {
-    this.#onExpire = f;
-  }
-  /** Races `step` against the deadline; a step that loses has its late result passed to `lateResult`. */
-  async run<T>(step: Promise<T>, lateResult: (v: T) => void, handshake: boolean, what: string): Promise<T> {
-    if (!this.#ctl.signal.aborted) {
-      try {
-        return await Promise.race([step, this.#expired]);
-      } catch (err) {
-        if (!this.#ctl.signal.aborted) throw toHansom(err, handshake, what);
-      }
-    }
-    step.then(lateResult, () => {});
-    throw this.#ctl.signal.reason as HansomError;
-  }
-  clear(): void {
-    clearTimeout(this.#timer);
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-  }
+/** The error of a step that failed in time: `handshake` marks the TLS phase. */
+function stepError(handshake: boolean, what: string): (err: unknown) => HansomError {
+  return (err) => denoSocketError(err, handshake, what);
 }
 
 const closeQuietly = (c: { close(): void }): void => {
@@ -177,19 +91,13 @@ class DenoSocket implements RawSocket {
   /** A conn.read() is in flight: Deno.startTls cannot take the connection now. */
   #reading = false;
   #scratch = new Uint8Array(CHUNK);
-  /** Read while paused (or before a handler was set): handed over on resume. */
-  #held: Uint8Array | null = null;
-  #eof = false;
-  #endDelivered = false;
-  #error: HansomError | null = null;
-  #errorDelivered = false;
+  /** Read while paused (or before a handler was set), the EOF, a failure: handed over on resume. */
+  #reads = new HeldReads();
   #closed = false;
   /** Handed to Deno.startTls: this object no longer owns the connection. */
   #detached = false;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
+  #queue = new WriteQueue(HIGH_WATER);
   #writing = false;
-  #drainWaiters: Array<{ resolve: () => void; reject: (e: HansomError) => void }> = [];
 
   constructor(conn: DenoConn, secure: boolean) {
     this.#conn = conn;
@@ -204,10 +112,7 @@ class DenoSocket implements RawSocket {
 
   setHandler(handler: SocketHandler): void {
     this.#handler = handler;
-    if (this.#error && !this.#errorDelivered) {
-      this.#errorDelivered = true;
-      handler.error(this.#error);
-    } else if (!this.#paused) this.#kick();
+    if (!this.#reads.deliverError(handler) && !this.#paused) this.#kick();
   }
   pause(): void {
     this.#paused = true;
@@ -217,32 +122,24 @@ class DenoSocket implements RawSocket {
     this.#paused = false;
     this.#kick();
   }
+  #isPaused = (): boolean => this.#paused;
   /** Hands over what was held, then reads on if still resumed. */
   #kick(): void {
     this.#flushHeld();
-    if (!this.#paused && this.#handler && !this.#looping && !this.#eof && !this.#closed) void this.#loop();
+    if (!this.#paused && this.#handler && !this.#looping && !this.#reads.eof && !this.#closed) void this.#loop();
   }
 
-  /** Delivers what was read while paused: the held chunk, then EOF. */
+  /** Delivers what was read while paused: the held chunk, then EOF (not after a failure). */
   #flushHeld(): void {
     const h = this.#handler;
     if (!h) return;
-    if (this.#held) {
-      const chunk = this.#held;
-      this.#held = null;
-      h.data(chunk);
-      if (this.#paused) return;
-    }
-    if (this.#eof && !this.#endDelivered && !this.#error) {
-      this.#endDelivered = true;
-      h.end();
-    }
+    if (this.#reads.deliverChunks(h, this.#isPaused) && !this.#reads.error) this.#reads.deliverEnd(h);
   }
 
   async #loop(): Promise<void> {
     this.#looping = true;
     try {
-      while (!this.#paused && this.#handler && !this.#closed && !this.#detached && !this.#eof) {
+      while (!this.#paused && this.#handler && !this.#closed && !this.#detached && !this.#reads.eof) {
         let n: number | null;
         this.#reading = true;
         try {
@@ -252,7 +149,7 @@ class DenoSocket implements RawSocket {
           // servers treat it as the end of the stream (HTTP framing catches truncation), so do we.
           if ((err as Error | null)?.name === "UnexpectedEof") n = null;
           else {
-            if (!this.#closed && !this.#detached) this.#fail(toHansom(err, false, "Socket error"));
+            if (!this.#closed && !this.#detached) this.#fail(denoSocketError(err, false, "Socket error"));
             return;
           }
         } finally {
@@ -260,7 +157,7 @@ class DenoSocket implements RawSocket {
         }
         if (this.#closed) return;
         if (n === null) {
-          this.#eof = true;
+          this.#reads.setEof();
           if (!this.#paused) this.#flushHeld();
           this.#closeWhenFlushed();
           return;
@@ -273,7 +170,7 @@ class DenoSocket implements RawSocket {
           this.#scratch = new Uint8Array(CHUNK);
         }
         if (this.#paused || !this.#handler) {
-          this.#held = chunk;
+          this.#reads.hold(chunk);
           return;
         }
         this.#handler.data(chunk);
@@ -284,91 +181,53 @@ class DenoSocket implements RawSocket {
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#error || this.#detached) return false;
+    if (this.#closed || this.#reads.error || this.#detached) return false;
     if (chunk.byteLength > 0) {
       this.#queue.push(chunk);
-      this.#queued += chunk.byteLength;
       if (!this.#writing) void this.#pump();
     }
-    return this.#queued < HIGH_WATER;
+    return this.#queue.belowHighWater;
   }
 
   /** Writes the queue out in order, merging small chunks, handling partial writes. */
   async #pump(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        let head = this.#queue[0]!;
-        if (head.byteLength < MERGE_BELOW && this.#queue.length > 1) head = this.#merge();
+      while (!this.#queue.empty && !this.#closed) {
+        const head = this.#queue.mergedHead(MERGE_BELOW, CHUNK);
         const n = await this.#conn.write(head);
-        if (n < head.byteLength) this.#queue[0] = head.subarray(n);
-        else this.#queue.shift();
-        this.#queued -= n;
-        if (this.#queued < HIGH_WATER) this.#settleDrain(null);
+        this.#queue.wrote(head, n);
+        this.#queue.resolveDrained();
       }
     } catch (err) {
-      if (!this.#closed) this.#fail(toHansom(err, false, "Socket error while writing"));
+      if (!this.#closed) this.#fail(denoSocketError(err, false, "Socket error while writing"));
     } finally {
       this.#writing = false;
     }
-    if (this.#eof && this.#queue.length === 0) this.#closeWhenFlushed();
-  }
-
-  #merge(): Uint8Array {
-    let count = 0;
-    let size = 0;
-    for (const c of this.#queue) {
-      if (count > 0 && size + c.byteLength > CHUNK) break;
-      size += c.byteLength;
-      count++;
-    }
-    if (count === 1) return this.#queue[0]!;
-    const merged = new Uint8Array(size);
-    let at = 0;
-    for (const c of this.#queue.splice(0, count, merged)) {
-      merged.set(c, at);
-      at += c.byteLength;
-    }
-    return merged;
+    if (this.#reads.eof && this.#queue.empty) this.#closeWhenFlushed();
   }
 
   drain(): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error);
-    if (this.#closed) return Promise.reject(new HansomError("closed", "Socket closed while writing"));
-    if (this.#queued < HIGH_WATER) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
-  }
-
-  #settleDrain(err: HansomError | null): void {
-    const waiters = this.#drainWaiters;
-    if (waiters.length === 0) return;
-    this.#drainWaiters = [];
-    for (const w of waiters) {
-      if (err) w.reject(err);
-      else w.resolve();
-    }
+    if (this.#reads.error) return Promise.reject(this.#reads.error);
+    if (this.#closed) return Promise.reject(closedWhileWriting());
+    return this.#queue.drained();
   }
 
   /** After the peer's EOF: flush what is queued, then close (as Node does without allowHalfOpen). */
   #closeWhenFlushed(): void {
-    if (this.#writing || this.#queue.length > 0 || this.#closed) return;
+    if (this.#writing || !this.#queue.empty || this.#closed) return;
     this.#closed = true;
     closeQuietly(this.#conn);
-    this.#settleDrain(new HansomError("closed", "Socket closed while writing"));
+    this.#queue.clear(closedWhileWriting());
   }
 
   #fail(e: HansomError): void {
-    if (this.#error || this.#closed) return;
-    this.#error = e;
+    if (this.#reads.error || this.#closed) return;
+    this.#reads.setError(e);
     this.#closed = true;
     closeQuietly(this.#conn);
-    this.#queue = [];
-    this.#queued = 0;
-    this.#settleDrain(e);
-    if (this.#handler) {
-      this.#errorDelivered = true;
-      this.#handler.error(e);
-    }
+    this.#queue.clear(e);
+    if (this.#handler) this.#reads.deliverError(this.#handler);
   }
 
   unref(): void {
@@ -382,9 +241,7 @@ class DenoSocket implements RawSocket {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#detached) closeQuietly(this.#conn);
-    this.#queue = [];
-    this.#queued = 0;
-    this.#settleDrain(new HansomError("closed", "Socket destroyed while writing"));
+    this.#queue.clear(new HansomError("closed", "Socket destroyed while writing"));
   }
 
   async startTls(spec: UpgradeSpec): Promise<RawSocket> {
@@ -393,12 +250,12 @@ class DenoSocket implements RawSocket {
     // Deno.startTls takes only an idle plain TCP connection, and cannot skip verification or
     // present a client certificate: anything else is TLS from node:tls over this socket.
     const what = `TLS handshake with ${spec.host} failed`;
-    const native = !this.secure && !this.#reading && !this.#held && !this.#eof && this.#queue.length === 0 && !needsNodeTls(spec);
+    const native = !this.secure && !this.#reading && !this.#reads.holding && !this.#reads.eof && this.#queue.empty && !needsNodeTls(spec);
     if (!native) return nodeTlsOver(this, spec, what);
     this.#detached = true;
     this.#paused = true;
     this.#handler = null;
-    return nativeTls(this.#conn, spec, spec.host, new Deadline(spec.timeout, spec.signal, what), what);
+    return nativeTls(this.#conn, spec, spec.host, new ConnectDeadline(spec.timeout, spec.signal, what), what);
   }
 }
 
@@ -411,222 +268,35 @@ function needsNodeTls(spec: UpgradeSpec): boolean {
   return !!spec.insecure || spec.tls.cert !== undefined || spec.tls.key !== undefined || spec.tls.minVersion === "TLSv1.3";
 }
 
+/** The TLS handshake of `c` under the deadline; `c` is closed if it fails or runs out of time. */
+async function handshake(c: DenoTlsConn, dl: ConnectDeadline, what: string): Promise<RawSocket> {
+  dl.onExpire(() => closeQuietly(c));
+  try {
+    await dl.run(c.handshake(), () => {}, stepError(true, what));
+  } catch (err) {
+    closeQuietly(c);
+    throw err;
+  }
+  return new DenoSocket(c, true);
+}
+
 /** Deno.startTls on an idle TCP connection, handshake included, under the deadline. */
-async function nativeTls(conn: DenoConn, spec: UpgradeSpec, dialled: string, dl: Deadline, what: string): Promise<RawSocket> {
+async function nativeTls(conn: DenoConn, spec: UpgradeSpec, dialled: string, dl: ConnectDeadline, what: string): Promise<RawSocket> {
   try {
     // Deno's caCerts are trusted in addition to the root store: Deno cannot replace it per connection.
     const hostname = spec.tls.servername ?? dialled;
     dl.onExpire(() => closeQuietly(conn));
     const t = await dl.run(
       Deno.startTls(conn, { hostname, caCerts: caList(spec.tls.ca), alpnProtocols: spec.tls.alpn }),
-      closeQuietly, true, what,
+      closeQuietly, stepError(true, what),
     );
-    dl.onExpire(() => closeQuietly(t));
-    try {
-      await dl.run(t.handshake(), () => {}, true, what);
-    } catch (err) {
-      closeQuietly(t);
-      throw err;
-    }
-    return new DenoSocket(t, true);
+    return await handshake(t, dl, what);
   } catch (err) {
     closeQuietly(conn);
     throw err;
   } finally {
     dl.clear();
   }
-}
-
-// ---- node:tls over a RawSocket: the fallback for what Deno's native TLS cannot do ----
-
-/**
- * A node Duplex over a RawSocket. Deno's node:tls drains its transport eagerly, whatever the
- * TLSSocket's own flow state, so reading is gated twice: the raw socket reads only while the
- * Duplex wants data and the TLS socket above is not paused (`hold`). Pausing the TLS socket thus
- * stops reads at the OS, as on the native path.
- */
-class RawDuplex {
-  readonly duplex: Duplex;
-  readonly #raw: RawSocket;
-  #wanted = false;
-  #held = false;
-
-  constructor(raw: RawSocket, DuplexCtor: typeof Duplex) {
-    this.#raw = raw;
-    this.duplex = new DuplexCtor({
-      read: () => {
-        this.#wanted = true;
-        this.#update();
-      },
-      write(chunk: Uint8Array, _enc, cb) {
-        if (raw.write(chunk)) cb();
-        else raw.drain().then(() => cb(), cb);
-      },
-      final(cb) {
-        cb();
-      },
-      destroy(err, cb) {
-        raw.destroy();
-        cb(err);
-      },
-    });
-    raw.setHandler({
-      data: (chunk) => {
-        if (!this.duplex.push(chunk)) {
-          this.#wanted = false;
-          this.#update();
-        }
-      },
-      end: () => this.duplex.push(null),
-      error: (e) => this.duplex.destroy(e),
-    });
-  }
-  hold(held: boolean): void {
-    this.#held = held;
-    this.#update();
-  }
-  #update(): void {
-    if (this.#wanted && !this.#held) this.#raw.resume();
-    else this.#raw.pause();
-  }
-}
-
-/** A node TLSSocket (on Deno's node:tls) as a RawSocket. */
-class NodeTlsSocket implements RawSocket {
-  readonly remote: SocketAddress;
-  readonly local: SocketAddress;
-  readonly secure = true;
-  #s: TLSSocket;
-  #handler: SocketHandler | null = null;
-  #pendingError: HansomError | null = null;
-  #ended = false;
-  #closed = false;
-
-  #gate: RawDuplex;
-  #under: RawSocket;
-
-  constructor(s: TLSSocket, under: RawSocket, gate: RawDuplex) {
-    this.#s = s;
-    this.#gate = gate;
-    this.#under = under;
-    this.remote = under.remote;
-    this.local = under.local;
-    s.pause();
-    gate.hold(true);
-    s.on("data", (b: Uint8Array) => this.#handler?.data(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
-    s.on("end", () => {
-      this.#ended = true;
-      this.#handler?.end();
-    });
-    s.on("error", (err: Error) => {
-      const e = toHansom(err, false, "Socket error");
-      if (this.#handler) this.#handler.error(e);
-      else this.#pendingError = e;
-    });
-    s.on("close", () => {
-      this.#closed = true;
-    });
-  }
-  get closed(): boolean {
-    return this.#closed || this.#s.destroyed;
-  }
-  setHandler(handler: SocketHandler): void {
-    this.#handler = handler;
-    if (this.#pendingError) handler.error(this.#pendingError);
-    else if (this.#ended) handler.end();
-  }
-  pause(): void {
-    this.#s.pause();
-    this.#gate.hold(true);
-  }
-  resume(): void {
-    this.#gate.hold(false);
-    this.#s.resume();
-  }
-  write(chunk: Uint8Array): boolean {
-    if (this.closed) return false;
-    return this.#s.write(chunk);
-  }
-  drain(): Promise<void> {
-    const s = this.#s;
-    if (s.destroyed) return Promise.reject(new HansomError("closed", "Socket closed while writing"));
-    if (!s.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        s.off("drain", done);
-        s.off("close", done);
-        if (s.destroyed) reject(new HansomError("closed", "Socket closed while writing"));
-        else resolve();
-      };
-      s.on("drain", done);
-      s.on("close", done);
-    });
-  }
-  unref(): void {
-    this.#under.unref?.();
-  }
-  ref(): void {
-    this.#under.ref?.();
-  }
-  destroy(): void {
-    this.#closed = true;
-    this.#s.destroy();
-  }
-  startTls(spec: UpgradeSpec): Promise<RawSocket> {
-    return nodeTlsOver(this, spec, `TLS handshake with ${spec.host} failed`);
-  }
-}
-
-function nodeTlsOptions(spec: UpgradeSpec): ConnectionOptions {
-  const o = spec.tls;
-  const servername = o.servername ?? (isIpLiteral(spec.host) ? undefined : spec.host);
-  return {
-    servername,
-    ca: caList(o.ca),
-    cert: o.cert === undefined ? undefined : pem(o.cert),
-    key: o.key === undefined ? undefined : pem(o.key),
-    minVersion: o.minVersion ?? "TLSv1.2",
-    ALPNProtocols: o.alpn,
-    rejectUnauthorized: !spec.insecure,
-  };
-}
-
-/** TLS from Deno's node:tls, over `under` (a DenoSocket or another NodeTlsSocket). */
-async function nodeTlsOver(under: RawSocket, spec: UpgradeSpec, what: string): Promise<RawSocket> {
-  const [{ connect, checkServerIdentity }, { Duplex }] = await Promise.all([import("node:tls"), import("node:stream")]);
-  const options = nodeTlsOptions(spec);
-  const name = options.servername ?? spec.host;
-  const gate = new RawDuplex(under, Duplex);
-  const t = connect({ socket: gate.duplex, ...options, checkServerIdentity: (_h, cert) => checkServerIdentity(name, cert) });
-  return new Promise<RawSocket>((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      t.off("secureConnect", onReady);
-      t.off("error", onError);
-      spec.signal?.removeEventListener("abort", onAbort);
-    };
-    const fail = (e: HansomError): void => {
-      cleanup();
-      t.on("error", () => {});
-      t.destroy();
-      under.destroy();
-      reject(e);
-    };
-    const onReady = (): void => {
-      cleanup();
-      resolve(new NodeTlsSocket(t, under, gate));
-    };
-    const onError = (err: Error): void => fail(toHansom(err, true, what));
-    const onAbort = (): void => fail(abortError(spec.signal));
-    const timer = setTimeout(
-      () => fail(new HansomError("connect_timeout", `${what}: no connection within ${spec.timeout} ms (connectTimeout)`, { phase: "connect" })),
-      spec.timeout,
-    );
-    t.once("secureConnect", onReady);
-    t.once("error", onError);
-    if (spec.signal?.aborted) onAbort();
-    else spec.signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 // ---- the adapter ----
@@ -636,7 +306,7 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
   const what = `Connecting to ${spec.host}:${spec.port} failed`;
   const tls = spec.tls;
   const started = Date.now();
-  const dl = new Deadline(spec.timeout, spec.signal, what);
+  const dl = new ConnectDeadline(spec.timeout, spec.signal, what);
   let tcp: DenoConn;
   try {
     // Deno.connectTls presents a client certificate (Deno.startTls does not) but takes no SNI
@@ -648,18 +318,14 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
           hostname: spec.host, port: spec.port, caCerts: caList(tls.ca), alpnProtocols: tls.alpn,
           cert: tls.cert === undefined ? undefined : pem(tls.cert), key: tls.key === undefined ? undefined : pem(tls.key),
         }),
-        closeQuietly, false, what,
+        closeQuietly, stepError(false, what),
       );
-      dl.onExpire(() => closeQuietly(c));
-      try {
-        await dl.run(c.handshake(), () => {}, true, what);
-      } catch (err) {
-        closeQuietly(c);
-        throw err;
-      }
-      return new DenoSocket(c, true);
+      const sock = await handshake(c, dl, what);
+      // The deadline must not outlive the connect: its timer would close a live connection.
+      dl.clear();
+      return sock;
     }
-    tcp = await dl.run(Deno.connect({ hostname: spec.host, port: spec.port, signal: dl.signal }), closeQuietly, false, what);
+    tcp = await dl.run(Deno.connect({ hostname: spec.host, port: spec.port, signal: dl.signal }), closeQuietly, stepError(false, what));
   } catch (err) {
     dl.clear();
     throw err;
@@ -675,10 +341,6 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
   return nodeTlsOver(new DenoSocket(tcp, false), { ...upgrade, timeout: left }, what);
 }
 
-function fileError(path: string, err: unknown): HansomError {
-  return new HansomError("file_error", `Cannot read body file ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, phase: "input" });
-}
-
 export const denoSockets: SocketAdapter = {
   runtime: "deno",
   connect,
@@ -690,14 +352,7 @@ export const denoSockets: SocketAdapter = {
     }
   },
   async openFile(path: string): Promise<FileHandle> {
-    let size: number;
-    try {
-      const st = await Deno.stat(path);
-      if (!st.isFile) throw new Error("not a regular file");
-      size = st.size;
-    } catch (err) {
-      throw fileError(path, err);
-    }
+    const size = await regularFileSize(path, () => Deno.stat(path));
     return {
       size,
       async *chunks() {

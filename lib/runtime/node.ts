@@ -5,31 +5,14 @@ import * as tls from "node:tls";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { HansomError, abortError } from "../errors.ts";
-import type { HansomErrorCode } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
 } from "./socket.ts";
-
-const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
-
-/** Maps a Node socket error to a HansomError code. */
-function codeOf(err: NodeJS.ErrnoException, secure: boolean): HansomErrorCode {
-  const c = err.code ?? "";
-  if (c === "ECONNREFUSED") return "econnrefused";
-  if (c === "ENOTFOUND" || c === "EAI_AGAIN" || c === "EAI_NONAME") return "nxdomain";
-  if (TLS_CODE.test(c) || (secure && /ssl|tls|certificate/i.test(err.message))) return "tls_error";
-  if (c === "ECONNRESET" || c === "EPIPE") return "econnreset";
-  return "closed";
-}
-
-function toHansom(err: Error, secure: boolean, what: string): HansomError {
-  const code = codeOf(err as NodeJS.ErrnoException, secure);
-  return new HansomError(code, `${what}: ${err.message}`, { cause: err, phase: code === "tls_error" ? "tls" : undefined });
-}
-
-function address(addr: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
-  return { address: addr ?? "", port: port ?? 0, family: family === "IPv6" || family === "6" ? "IPv6" : "IPv4" };
-}
+import { namesIpv6, socketAddress } from "./address.ts";
+import { whenReady } from "./connect-deadline.ts";
+import { regularFileSize } from "./body-file.ts";
+import { nodeSocketError } from "./error-codes.ts";
+import { streamDrained } from "./stream-drain.ts";
 
 function tlsContextOptions(opts: TlsOptions, host: string, insecure: boolean | undefined): tls.ConnectionOptions {
   const servername = opts.servername ?? (net.isIP(host) ? undefined : host);
@@ -59,8 +42,8 @@ class NodeSocket implements RawSocket {
   constructor(s: net.Socket, secure: boolean) {
     this.#s = s;
     this.secure = secure;
-    this.remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
-    this.local = address(s.localAddress, s.localPort, s.remoteFamily);
+    this.remote = socketAddress(s.remoteAddress, s.remotePort, namesIpv6(s.remoteFamily));
+    this.local = socketAddress(s.localAddress, s.localPort, namesIpv6(s.remoteFamily));
     s.setNoDelay(true);
     s.pause();
     s.on("data", this.#onData);
@@ -81,7 +64,7 @@ class NodeSocket implements RawSocket {
     this.#handler?.end();
   };
   #onError = (err: Error): void => {
-    const e = toHansom(err, this.secure, "Socket error");
+    const e = nodeSocketError(err, this.secure, "Socket error");
     if (this.#handler) this.#handler.error(e);
     else this.#pendingError = e;
   };
@@ -111,19 +94,7 @@ class NodeSocket implements RawSocket {
     return this.#s.write(chunk);
   }
   drain(): Promise<void> {
-    const s = this.#s;
-    if (s.destroyed) return Promise.reject(new HansomError("closed", "Socket closed while writing"));
-    if (!s.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        s.off("drain", done);
-        s.off("close", done);
-        if (s.destroyed) reject(new HansomError("closed", "Socket closed while writing"));
-        else resolve();
-      };
-      s.on("drain", done);
-      s.on("close", done);
-    });
+    return streamDrained(this.#s);
   }
   unref(): void {
     this.#s.unref();
@@ -151,32 +122,18 @@ class NodeSocket implements RawSocket {
 
 /** Waits for `ready` (connect or secureConnect) under one timeout and signal. */
 function settle(s: net.Socket, ready: string, timeout: number, signal: AbortSignal | undefined, what: string, secure: boolean): Promise<RawSocket> {
-  return new Promise<RawSocket>((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      s.off(ready, onReady);
-      s.off("error", onError);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const fail = (e: HansomError): void => {
-      cleanup();
+  return whenReady(s, {
+    ready,
+    // Infinity (or anything past a 32-bit delay) means no timer: setTimeout would fire at once.
+    timeout: timeout > 0 && timeout <= 0x7fffffff ? timeout : undefined,
+    signal,
+    what,
+    toError: (err) => nodeSocketError(err, secure, what),
+    onReady: () => new NodeSocket(s, secure),
+    destroy() {
       s.on("error", () => {});
       s.destroy();
-      reject(e);
-    };
-    const onReady = (): void => {
-      cleanup();
-      resolve(new NodeSocket(s, secure));
-    };
-    const onError = (err: Error): void => fail(toHansom(err, secure, what));
-    const onAbort = (): void => fail(abortError(signal));
-    // Infinity (or anything past a 32-bit delay) means no timer: setTimeout would fire at once.
-    const timer = timeout > 0 && timeout <= 0x7fffffff
-      ? setTimeout(() => fail(new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" })), timeout)
-      : undefined;
-    s.once(ready, onReady);
-    s.once("error", onError);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    },
   });
 }
 
@@ -199,14 +156,10 @@ export const nodeSockets: SocketAdapter = {
     return process.env[name];
   },
   async openFile(path: string): Promise<FileHandle> {
-    let size: number;
-    try {
+    const size = await regularFileSize(path, async () => {
       const st = await stat(path);
-      if (!st.isFile()) throw new Error("not a regular file");
-      size = st.size;
-    } catch (err) {
-      throw new HansomError("file_error", `Cannot read body file ${path}: ${(err as Error).message}`, { cause: err, phase: "input" });
-    }
+      return { isFile: st.isFile(), size: st.size };
+    });
     return {
       size,
       async *chunks() {
