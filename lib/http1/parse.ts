@@ -9,9 +9,10 @@
 // execute() returns right after onHead and right after onComplete with the count of bytes
 // consumed, so the caller owns the unread tail: body bytes it may hand to a detaching user,
 // or the next pipelined response. The body framing is chosen once, when the head ends (§6.3).
-// A head (or trailer section) split across chunks is the only thing ever buffered.
+// A head (or trailer section) split across chunks is the only thing ever buffered. This file
+// finds the blocks and chooses the framing; fields.ts reads the field lines in them.
 import { HansomError } from "../errors.ts";
-import { TCHAR } from "./encode.ts";
+import { bad, FramingFields, isCtl, latin1, parseFields } from "./fields.ts";
 
 /** How the body of a response is delimited (RFC 9112 §6.3). */
 export type BodyFraming = "none" | "length" | "chunked" | "close";
@@ -64,120 +65,6 @@ for (let i = 0; i < 6; i++) HEX[0x41 + i] = HEX[0x61 + i] = 10 + i;
 // Largest chunk size that can take one more hex digit and stay <= 2^53 - 1.
 const MAX_SIZE_BEFORE_DIGIT = Math.floor((Number.MAX_SAFE_INTEGER - 15) / 16);
 
-function bad(message: string): HansomError {
-  return new HansomError("bad_response", `Invalid response: ${message}`, { phase: "response" });
-}
-
-/** A control character other than HTAB (RFC 5234 CTL): never valid in a field or chunk-ext. */
-const isCtl = (c: number): boolean => (c < 32 && c !== 9) || c === 127;
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Latin-1 decoding (RFC 9110 §5.5: field values are bytes; obs-text is kept as is). Not
- * TextDecoder("latin1"): WHATWG maps that label to windows-1252, which rewrites 0x80-0x9F.
- * Fast path: a strict UTF-8 decode giving one char per byte proves the bytes are ASCII, where
- * UTF-8 and Latin-1 agree (a multi-byte sequence gives fewer chars than bytes); it is several
- * times faster than String.fromCharCode over the bytes.
- */
-function latin1(b: Uint8Array): string {
-  try {
-    const s = utf8.decode(b);
-    if (s.length === b.length) return s;
-  } catch {
-    // not UTF-8, so not ASCII: obs-text bytes
-  }
-  let s = "";
-  for (let i = 0; i < b.length; i += 8192) {
-    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return s;
-}
-
-/**
- * Parses field lines from `pos` to the empty line that ends the block (RFC 9112 §5). `s` is `b`
- * decoded one char per byte, so indexes agree: bytes are classified (cheaper than charCodeAt)
- * and strings are sliced.
- */
-function parseFields(s: string, b: Uint8Array, pos: number, maxHeaders: number): Array<[string, string]> {
-  const fields: Array<[string, string]> = [];
-  for (;;) {
-    const lf = s.indexOf("\n", pos); // the scanner guarantees the block ends with an empty line
-    const e = lf > pos && b[lf - 1] === 13 ? lf - 1 : lf;
-    if (e === pos) return fields;
-    // §5.2: obs-fold is deprecated; a line starting with whitespace is rejected, not unfolded.
-    if (b[pos] === 32 || b[pos] === 9) throw bad("obsolete line folding in a header field");
-    let i = pos;
-    while (i < e && TCHAR[b[i]!] === 1) i++;
-    if (i === e) throw bad("header line without a colon");
-    if (b[i] !== 58) {
-      // §5.1: no whitespace is allowed between the field name and the colon.
-      if (b[i] === 32 || b[i] === 9) throw bad("whitespace between a header name and its colon");
-      throw bad("invalid character in a header name");
-    }
-    if (i === pos) throw bad("empty header name");
-    // §5.5: leading and trailing OWS is not part of the value.
-    let vs = i + 1;
-    let ve = e;
-    while (vs < ve && (b[vs] === 32 || b[vs] === 9)) vs++;
-    while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--;
-    for (let j = vs; j < ve; j++) {
-      // field-vchar, SP and HTAB only: NUL, a bare CR and other controls are invalid (§2.2).
-      if (isCtl(b[j]!)) {
-        throw bad(`invalid character in the value of header ${JSON.stringify(s.slice(pos, i))}`);
-      }
-    }
-    if (fields.length === maxHeaders) {
-      throw bad(`more than ${maxHeaders} header fields (the maxHeaders option)`);
-    }
-    fields.push([s.slice(pos, i), s.slice(vs, ve)]);
-    pos = lf + 1;
-  }
-}
-
-// RFC 9110 §8.6: 1*DIGIT, or a list of identical values ("5, 5") that a recipient may accept.
-const LENGTH_LIST = /^\d+(?:[ \t]*,[ \t]*\d+)*$/;
-
-/** Merges one Content-Length field value into the length seen so far (-1: none yet). */
-function parseLength(value: string, previous: number): number {
-  const len = value.length;
-  let n = 0;
-  for (let i = 0; i < len && len <= 15; i++) {
-    const d = value.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) {
-      n = -1;
-      break;
-    }
-    n = n * 10 + d;
-  }
-  // Slow path for a list, a value that may overflow, or garbage; a regex is costly here.
-  if (n < 0 || len === 0 || len > 15) {
-    if (!LENGTH_LIST.test(value)) throw bad("invalid Content-Length");
-    for (const part of value.split(",")) {
-      n = Number(part); // only digits and SP/HTAB here, which Number() trims
-      if (n > Number.MAX_SAFE_INTEGER) throw bad("Content-Length too large");
-      if (previous >= 0 && n !== previous) break;
-      previous = n;
-    }
-  }
-  if (previous >= 0 && n !== previous) throw bad("conflicting Content-Length values");
-  return n;
-}
-
-// Connection options are a comma list of tokens (RFC 9110 §7.6.1).
-const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/;
-const KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/;
-
-/** The last non-empty element of a lowercased comma list ("" if none). */
-function lastElement(v: string): string {
-  const parts = v.split(",");
-  for (let j = parts.length - 1; j >= 0; j--) {
-    const t = parts[j]!.trim();
-    if (t !== "") return t;
-  }
-  return "";
-}
-
 /** Incremental response parser; one instance per connection, reset() per response. */
 export class ResponseParser {
   #handler: ParserHandler;
@@ -199,6 +86,7 @@ export class ResponseParser {
   #blkLen = 0;
   #lineLen = 0;
   #lastCR = false;
+  #framing = new FramingFields();
 
   constructor(handler: ParserHandler, opts: ParserOptions = {}) {
     this.#handler = handler;
@@ -470,28 +358,9 @@ export class ResponseParser {
       return false;
     }
 
-    let length = -1;
-    let hasTE = false;
-    let chunked = false;
-    let close = false;
-    let keepAlive = false;
-    for (let k = 0; k < fields.length; k++) {
-      const [name, value] = fields[k]!;
-      const l = name.length; // only names of a matching length are lowercased
-      if (l === 14 && name.toLowerCase() === "content-length") {
-        length = parseLength(value, length);
-      } else if (l === 17 && name.toLowerCase() === "transfer-encoding") {
-        hasTE = true;
-        // §6.3: what counts is whether chunked is the final coding (across all TE lines).
-        const v = value.toLowerCase();
-        const coding = v === "chunked" ? v : lastElement(v);
-        if (coding !== "") chunked = coding === "chunked";
-      } else if (l === 10 && name.toLowerCase() === "connection") {
-        const v = value.toLowerCase();
-        if (v === "close" || (v.length > 5 && CLOSE.test(v))) close = true;
-        if (v === "keep-alive" || (v.length > 10 && KEEP_ALIVE.test(v))) keepAlive = true;
-      }
-    }
+    const f = this.#framing;
+    f.read(fields);
+    const { length, hasTE, chunked, close, keepAlive } = f;
     // §6.3 item 3: both is a request smuggling signature; a client has no safe reading of it.
     if (hasTE && length >= 0) throw bad("both Content-Length and Transfer-Encoding");
 

@@ -1,0 +1,151 @@
+// Percent-encoding (RFC 3986 §2.1) and form-style query strings, after hackney_url's
+// urlencode/urldecode/qs: the RFC 3986 character classes, encoders that keep valid %XX (so an
+// encoded string passes unchanged) and decoders that keep a malformed "%". url.ts re-exports
+// the public names, so importers keep using url.ts.
+const HEX = "0123456789ABCDEF";
+
+function table(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = t[c + 32] = 1;
+  for (const ch of "-._~" + chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+// RFC 3986 §2.3 unreserved, §2.2 sub-delims, §3.3 pchar and "/", §3.4 query adds "?".
+const UNRESERVED = table("");
+const USERINFO = table("!$&'()*+,;=:");
+const PATH = table("!$&'()*+,;=:@/");
+const QUERY = table("!$&'()*+,;=:@/?");
+// reg-name (§3.2.2) is exported for url.ts, which checks hosts against it.
+export const REG_NAME: Uint8Array = table("!$&'()*+,;=");
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
+function pct(b: number): string {
+  return "%" + HEX[b >> 4] + HEX[b & 15];
+}
+
+// Percent-encodes every char outside `safe` as UTF-8 %XX; keepPct leaves valid %XX alone
+// (so encoding is idempotent), plus writes space as "+" (form encoding).
+function percentEncode(s: string, safe: Uint8Array, keepPct: boolean, plus: boolean): string {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && safe[c] === 1) i++;
+    else if (keepPct && c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) i += 3;
+    else break;
+  }
+  if (i === n) return s;
+  let out = s.slice(0, i);
+  for (; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 128 && safe[c] === 1) out += s[i];
+    else if (keepPct && c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      out += s.slice(i, i + 3);
+      i += 2;
+    } else if (c === 0x20 && plus) out += "+";
+    else if (c < 0x80) out += pct(c);
+    else if (c < 0x800) out += pct(0xc0 | (c >> 6)) + pct(0x80 | (c & 63));
+    else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = s.charCodeAt(i + 1);
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out += pct(0xf0 | (c >> 18)) + pct(0x80 | ((c >> 12) & 63));
+          out += pct(0x80 | ((c >> 6) & 63)) + pct(0x80 | (c & 63));
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate has no UTF-8 form; TextEncoder does the same
+      }
+      out += pct(0xe0 | (c >> 12)) + pct(0x80 | ((c >> 6) & 63)) + pct(0x80 | (c & 63));
+    }
+  }
+  return out;
+}
+
+// ignoreBOM: a decoded leading U+FEFF is data, not a byte-order mark.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+// Decodes runs of %XX as UTF-8 (invalid bytes become U+FFFD); a "%" not followed by two hex
+// digits is kept as is (hackney's urldecode(_, skip)).
+function decode(s: string, plus: boolean): string {
+  if (s.indexOf("%") < 0 && (!plus || s.indexOf("+") < 0)) return s;
+  let out = "";
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      const bytes: number[] = [];
+      while (s.charCodeAt(i) === 0x25 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+        bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+        i += 3;
+      }
+      out += utf8.decode(new Uint8Array(bytes));
+    } else {
+      out += c === 0x2b && plus ? " " : s[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes a URL path (RFC 3986): unreserved, sub-delims, ":@/" and valid %XX are kept, the
+ * rest becomes UTF-8 %XX. Idempotent, so an already-encoded path passes unchanged.
+ * @example pathEncode("/a b/%20/é") // "/a%20b/%20/%C3%A9"
+ */
+export function pathEncode(path: string): string {
+  return percentEncode(path, PATH, true, false);
+}
+
+// Query and fragment as sent or shown: like pathEncode, "?" kept too (RFC 3986 §3.4, §3.5).
+export function queryEncode(s: string): string {
+  return percentEncode(s, QUERY, true, false);
+}
+
+/** Encodes userinfo for an href: like pathEncode without "@" and "/" (RFC 3986 §3.2.1). */
+export function userinfoEncode(s: string): string {
+  return percentEncode(s, USERINFO, true, false);
+}
+
+/** Decodes userinfo: %XX is UTF-8, "+" stays "+" (it is a space only in form encoding). */
+export function percentDecode(s: string): string {
+  return decode(s, false);
+}
+
+/** Encodes a query component: unreserved kept, space as "+", the rest UTF-8 %XX (upper-case hex). */
+export function urlEncode(s: string): string {
+  return percentEncode(s, UNRESERVED, false, true);
+}
+
+/** Decodes a query component: "+" is a space, %XX is UTF-8; a malformed "%" is kept. */
+export function urlDecode(s: string): string {
+  return decode(s, true);
+}
+
+/**
+ * Encodes pairs as a query string, in order, without a leading "?".
+ * @example qs([["a", "1"], ["b", "x y"]]) // "a=1&b=x+y"
+ */
+export function qs(pairs: Array<[string, string]> | Record<string, string>): string {
+  const list = Array.isArray(pairs) ? pairs : Object.entries(pairs);
+  let out = "";
+  for (const [k, v] of list) out += (out ? "&" : "") + urlEncode(k) + "=" + urlEncode(v);
+  return out;
+}
+
+/** Parses a query string into decoded pairs, in order; a name without "=" gets "". */
+export function parseQs(s: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const token of s.split("&")) {
+    if (!token) continue;
+    const eq = token.indexOf("=");
+    if (eq < 0) out.push([urlDecode(token), ""]);
+    else out.push([urlDecode(token.slice(0, eq)), urlDecode(token.slice(eq + 1))]);
+  }
+  return out;
+}
