@@ -85,12 +85,15 @@ test("pool - 20,000 requests ended every way leak nothing", { timeout: 120_000 }
   try {
     const N = 20_000;
     let next = 0;
+    let held = 0;
     const worker = async (): Promise<void> => {
       while (next < N) {
         const i = next++;
         const way = WAYS[i % WAYS.length]!;
         await oneRequest(srv.url, pool, way);
         counts[way] = (counts[way] ?? 0) + 1;
+        const st = pool.stats();
+        held = Math.max(held, st.inUse + st.free);
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
@@ -99,9 +102,11 @@ test("pool - 20,000 requests ended every way leak nothing", { timeout: 120_000 }
     assert.equal(s.inUse, 0, "nothing checked out");
     assert.equal(s.queued, 0);
     assert.ok(s.free <= 8);
-    if ("Deno" in globalThis) {
-      // Deno's node:http server reports a closed socket late, so its open count overshoots.
-      console.log(`# pool peak check skipped on Deno (server-side close events lag); peak seen ${peak()}`);
+    assert.ok(held <= 8, `the pool held ${held} sockets at once`);
+    if ("Deno" in globalThis || "Bun" in globalThis) {
+      // Deno's and Bun's node:http servers report a closed socket late (after the client's
+      // next connection arrives), so their open count overshoots what the client holds.
+      console.log(`# pool peak check skipped on ${"Deno" in globalThis ? "Deno" : "Bun"} (server-side close events lag); peak seen ${peak()}`);
     } else {
       assert.ok(peak() <= 8, `the server saw ${peak()} sockets open at once (maxConnections 8)`);
     }

@@ -30,7 +30,8 @@ before(async () => {
   await Promise.all(
     starts.map(async ([name, start]) => {
       try {
-        slots[name].server = await start();
+        // A second try covers a port taken between choosing it and the server binding it.
+        slots[name].server = await start().catch(() => start());
       } catch (e) {
         const why = (e as Error).message.trim().replace(/\s*\n\s*/g, " | ");
         slots[name].skip = `${name}: ${why}`;
