@@ -7,6 +7,8 @@ import { concatBytes } from "./bytes.ts";
 
 /** Bytes queued before the connection is asked to stop reading the socket. */
 const HWM = 256 * 1024;
+/** A streaming reader's bytes kept for partialBody, at most. */
+const KEEP_LIMIT = 1024 * 1024;
 
 export interface BodyLimits {
   /** More bytes than this is `body_too_large`. */
@@ -36,8 +38,13 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   #done = false;
   #err: HansomError | null = null;
   #wake: (() => void) | null = null;
-  /** Everything read so far is kept when a whole-body read wants partialBody on failure. */
-  keep: Uint8Array[] | null = null;
+  /**
+   * Chunks already handed to the reader, for partialBody on failure: all of them for a
+   * whole-body read, the first KEEP_LIMIT bytes for a streaming one (memory stays flat).
+   */
+  keep: Uint8Array[] | null = [];
+  #kept = 0;
+  #whole = false;
   trailers: Array<[string, string]> | null = null;
 
   constructor(source: BodySource, limits: BodyLimits) {
@@ -95,6 +102,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     if (err.code === "closed" && !err.partialBody) {
       const parts = this.keep ? this.keep.concat(this.#q) : this.#q;
       err.partialBody = concatBytes(parts);
+      this.keep = null;
     }
     this.#err = err;
     this.#q = [];
@@ -124,6 +132,11 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     const c = this.#q.shift();
     if (c) {
       this.#qBytes -= c.byteLength;
+      if (this.keep && !this.#whole) {
+        this.#kept += c.byteLength;
+        if (this.#kept <= KEEP_LIMIT) this.keep.push(c);
+        else this.keep = null;
+      }
       if (this.#paused && this.#qBytes < HWM / 2) {
         this.#paused = false;
         this.#source.read(this);
@@ -132,6 +145,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     }
     if (this.#err) return Promise.reject(this.#err);
     if (this.#done) {
+      this.keep = null;
       this.#limits.signal?.removeEventListener("abort", this.#onAbort);
       return Promise.resolve({ value: undefined, done: true });
     }
@@ -163,6 +177,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   /** Reads everything into one Uint8Array. */
   async readAll(): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
+    this.#whole = true;
     this.keep = parts;
     for (;;) {
       const r = await this.next();

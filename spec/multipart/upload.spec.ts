@@ -30,7 +30,8 @@ test("multipart upload - a 1 GiB file part streams with flat memory and the exac
     const res = await post(srv.url, { pool: false, body: { multipart: parts }, headers: { "content-type": `multipart/form-data; boundary=${b}` } });
     assert.equal(Number(await res.text()), expected);
     assert.ok(expected > 1024 * 1024 * 1024);
-    assert.ok(peak < 128 * 1024 * 1024, `memory grew by ${Math.round(peak / 1048576)} MiB`);
+    // Uncollected garbage counts in RSS, so the bound is loose; reading the file whole would pass 1 GiB.
+    assert.ok(peak < 192 * 1024 * 1024, `memory grew by ${Math.round(peak / 1048576)} MiB for a 1 GiB file`);
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });
