@@ -233,3 +233,25 @@ test("pool - stats() and close(): closed pools refuse checkouts", async () => {
   await assert.rejects(get("http://127.0.0.1:1/", { pool }), { code: "closed" });
   assert.throws(() => new Pool({ maxConnections: 0 }), RangeError);
 });
+
+test("pool - an idle socket reset by the server leaves the pool without touching inUse", async () => {
+  const srv = await rawServer(async (s) => {
+    s.on("error", () => {});
+    await readHead(s);
+    s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+    // RST where the runtime can send one, else FIN: either way the idle socket dies.
+    setTimeout(() => (typeof s.resetAndDestroy === "function" ? s.resetAndDestroy() : s.destroy()), 20);
+  });
+  const pool = new Pool();
+  try {
+    await (await get(srv.url, { pool })).text();
+    assert.deepEqual([pool.stats().inUse, pool.stats().free], [0, 1]);
+    await sleep(80);
+    assert.deepEqual([pool.stats().inUse, pool.stats().free], [0, 0]);
+    assert.equal(await (await get(srv.url, { pool })).text(), "x");
+    assert.equal(pool.stats().inUse, 0);
+  } finally {
+    await pool.close();
+    await srv.close();
+  }
+});

@@ -1,14 +1,14 @@
 // One HTTP/1.1 connection: a RawSocket, one parser, and one exchange at a time. It owns the
-// keep-alive rules (see #reusable) and is the body source a Response reads from. The pool never
-// touches bytes; it only asks reusable() and gets the connection back through onDone.
+// keep-alive rule (see #complete) and is the body source a Response reads from. The pool never
+// touches bytes; it gets the connection back through Release, told whether it is reusable.
 import { HansomError, abortError } from "../errors.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
 import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
 import { sendRequest } from "./send.ts";
 import type { BodySink, BodySource, ExchangeSpec } from "./exchange.ts";
-import { timer } from "../timers.ts";
-import { EMPTY, concatBytes } from "../bytes.ts";
+import { RecvTimer } from "./recv-timer.ts";
+import { RawQueue } from "./raw-queue.ts";
 
 export type Release = (conn: Http1Connection, reusable: boolean) => void;
 
@@ -29,8 +29,7 @@ export class Http1Connection implements BodySource {
   #parser: ResponseParser;
   #state: "idle" | "active" | "closed" = "idle";
   #want: Want = "none";
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  #pending = new RawQueue();
   #sink: BodySink | null = null;
   #head: ResponseHead | null = null;
   #trailers: Array<[string, string]> | null = null;
@@ -39,9 +38,10 @@ export class Http1Connection implements BodySource {
   #sawByte = false;
   #sendDone = false;
   #completed = false;
-  #recvTimeout = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #lastRead = 0;
+  #recv = new RecvTimer(
+    () => this.#state === "active" && this.#want !== "none",
+    () => this.#onTimeout(),
+  );
   #eof = false;
   #signal: AbortSignal | undefined;
   #onClosedIdle: (() => void) | null = null;
@@ -119,7 +119,7 @@ export class Http1Connection implements BodySource {
     this.#completed = false;
     this.#eof = false;
     this.#lateError = null;
-    this.#recvTimeout = spec.recvTimeout;
+    this.#recv.ms = spec.recvTimeout;
     this.#signal = spec.signal;
     if (spec.signal) {
       if (spec.signal.aborted) {
@@ -149,7 +149,7 @@ export class Http1Connection implements BodySource {
       progress: (sent) => {
         upload?.(sent);
         // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
-        this.#lastRead = Date.now();
+        this.#recv.touch();
       },
     });
   }
@@ -172,42 +172,17 @@ export class Http1Connection implements BodySource {
   #setWant(w: Want): void {
     this.#want = w;
     if (w === "none") {
-      if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
+      if (this.#pending.bytes >= PENDING_HWM) this.socket.pause();
       return;
     }
-    this.#armRecv();
+    this.#recv.start();
     this.socket.resume();
   }
 
-  // One timer per exchange at most: a wait that starts while the timer is pending only moves
-  // #lastRead, and the timer re-arms itself for what is left when it fires.
-  #armRecv(): void {
-    const ms = this.#recvTimeout;
-    if (!(ms > 0)) return;
-    const now = Date.now();
-    this.#lastRead = now;
-    if (this.#timer !== undefined) {
-      if (this.#timerAt <= now + ms) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timerAt = now + ms;
-    this.#timer = timer(this.#onTimeout, ms);
-  }
-  #timerAt = 0;
-
-  #onTimeout = (): void => {
-    this.#timer = undefined;
-    // Nobody is waiting for bytes (a paused reader): the timer lapses until the next wait.
-    if (this.#state !== "active" || this.#want === "none") return;
-    const left = this.#lastRead + this.#recvTimeout - Date.now();
-    if (left > 0) {
-      this.#timerAt = Date.now() + left;
-      this.#timer = timer(this.#onTimeout, left);
-      return;
-    }
+  #onTimeout(): void {
     const what = this.#head ? "the response body" : "the response";
-    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recvTimeout} ms while waiting for ${what} (recvTimeout)`, { phase: this.#head ? "body" : "response" }));
-  };
+    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recv.ms} ms while waiting for ${what} (recvTimeout)`, { phase: this.#head ? "body" : "response" }));
+  }
 
   #onAbort = (): void => {
     this.#fail(abortError(this.#signal));
@@ -220,25 +195,23 @@ export class Http1Connection implements BodySource {
       return;
     }
     this.#sawByte = true;
-    if (this.#want === "none" || this.#pending.length > 0) {
+    if (this.#want === "none" || !this.#pending.empty) {
       this.#pending.push(chunk);
-      this.#pendingBytes += chunk.byteLength;
       if (this.#want === "none") {
-        if (this.#pendingBytes >= PENDING_HWM) this.socket.pause();
+        if (this.#pending.bytes >= PENDING_HWM) this.socket.pause();
         return;
       }
       this.#pump();
       return;
     }
-    this.#lastRead = Date.now();
+    this.#recv.touch();
     this.#feed(chunk);
   }
 
   /** Parses buffered raw bytes while someone wants them. */
   #pump(): void {
-    while (this.#want !== "none" && this.#pending.length > 0 && this.#state === "active") {
+    while (this.#want !== "none" && !this.#pending.empty && this.#state === "active") {
       const chunk = this.#pending.shift()!;
-      this.#pendingBytes -= chunk.byteLength;
       this.#feed(chunk);
     }
     if (this.#want === "none" || this.#state !== "active") return;
@@ -256,7 +229,7 @@ export class Http1Connection implements BodySource {
         // A sink may have cancelled the exchange from inside onBody.
         if (this.#state !== "active") return;
         if (!hadHead && this.#head !== null) {
-          if (off < chunk.byteLength) this.#unshift(chunk.subarray(off));
+          if (off < chunk.byteLength) this.#pending.unshift(chunk.subarray(off));
           this.#onHeadReady(this.#head);
           return;
         }
@@ -266,7 +239,7 @@ export class Http1Connection implements BodySource {
           return;
         }
         if (off >= chunk.byteLength || this.#want === "none") {
-          if (off < chunk.byteLength) this.#unshift(chunk.subarray(off));
+          if (off < chunk.byteLength) this.#pending.unshift(chunk.subarray(off));
           return;
         }
       }
@@ -275,11 +248,6 @@ export class Http1Connection implements BodySource {
     }
   }
   #extra = false;
-
-  #unshift(c: Uint8Array): void {
-    this.#pending.unshift(c);
-    this.#pendingBytes += c.byteLength;
-  }
 
   #onHeadReady(h: ResponseHead): void {
     this.#finalBeforeContinue?.();
@@ -296,7 +264,7 @@ export class Http1Connection implements BodySource {
     if (h.framing === "none" || this.#completed || h.contentLength === 0) {
       // No body: the exchange is over as soon as the head is in.
       this.#completed = true;
-      if (this.#pendingBytes > 0) this.#extra = true;
+      if (!this.#pending.empty) this.#extra = true;
       this.#complete();
     }
     w?.resolve(h);
@@ -311,7 +279,7 @@ export class Http1Connection implements BodySource {
     this.#eof = true;
     // Buffered bytes come before the EOF: it is acted on once a reader has taken them.
     if (this.#want === "none") return;
-    if (this.#pending.length > 0) this.#pump();
+    if (!this.#pending.empty) this.#pump();
     else this.#finishEof();
   }
 
@@ -357,7 +325,7 @@ export class Http1Connection implements BodySource {
       return;
     }
     this.#setWant("body");
-    if (this.#pending.length > 0) this.#pump();
+    if (!this.#pending.empty) this.#pump();
   }
 
   cancel(): void {
@@ -366,9 +334,7 @@ export class Http1Connection implements BodySource {
 
   detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array } {
     const state = this.#parser.state;
-    const buffer = this.#pending.length ? concatBytes(this.#pending) : EMPTY;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const buffer = this.#pending.take();
     this.#cleanup();
     this.#state = "closed";
     this.#detached = true;
@@ -396,8 +362,7 @@ export class Http1Connection implements BodySource {
   }
 
   #cleanup(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#recv.stop();
     this.#want = "none";
     this.#sink = null;
     this.#extra = false;
@@ -409,6 +374,8 @@ export class Http1Connection implements BodySource {
 
   #fail(err: HansomError, notifySink = true): void {
     if (this.#state === "closed") return;
+    // An idle socket that fails is not checked out: it leaves the pool as a closed idle one.
+    if (this.#state === "idle") return this.#destroyIdle();
     const wasActive = this.#state === "active";
     const sink = this.#sink;
     const head = this.#headWaiter;
