@@ -5,14 +5,13 @@ import { HansomError, abortError } from "../errors.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
 import { ResponseParser } from "./parse.ts";
 import type { ParserState, ResponseHead } from "./parse.ts";
-import { sendRequest } from "./send.ts";
+import { ContinueGate, sendRequest } from "./send.ts";
 import type { BodySink, BodySource, ExchangeSpec } from "./exchange.ts";
 import { RecvTimer } from "./recv-timer.ts";
 import { RawQueue } from "./raw-queue.ts";
 
 export type Release = (conn: Http1Connection, reusable: boolean) => void;
 
-const EXPECT_TIMEOUT = 1000;
 /** Raw bytes held while nobody reads the body, before the socket is paused. */
 const PENDING_HWM = 64 * 1024;
 
@@ -34,7 +33,7 @@ export class Http1Connection implements BodySource {
   #head: ResponseHead | null = null;
   #trailers: Array<[string, string]> | null = null;
   #headWaiter: { resolve(h: ResponseHead): void; reject(e: HansomError): void } | null = null;
-  #continueWaiter: (() => void) | null = null;
+  #continue = new ContinueGate();
   #sawByte = false;
   #sendDone = false;
   #completed = false;
@@ -53,7 +52,7 @@ export class Http1Connection implements BodySource {
     this.#parser = new ResponseParser(
       {
         onInterim: (status) => {
-          if (status === 100) this.#continueWaiter?.();
+          if (status === 100) this.#continue.proceed();
         },
         onHead: (h) => {
           this.#head = h;
@@ -145,7 +144,8 @@ export class Http1Connection implements BodySource {
     const upload = spec.onUpload;
     this.#sendDone = await sendRequest(this.socket, spec, {
       proceed: () => this.#state === "active" && this.#head === null,
-      awaitContinue: () => this.#awaitContinue(),
+      // A final status may be in already (no wait then), or arrive during the wait.
+      awaitContinue: async () => this.#head === null && (await this.#continue.wait()) && this.#head === null && this.#state === "active",
       progress: (sent) => {
         upload?.(sent);
         // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
@@ -154,20 +154,6 @@ export class Http1Connection implements BodySource {
     });
   }
 
-  #awaitContinue(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => finish(true), EXPECT_TIMEOUT);
-      const finish = (go: boolean): void => {
-        clearTimeout(t);
-        this.#continueWaiter = null;
-        resolve(go && this.#head === null && this.#state === "active");
-      };
-      this.#continueWaiter = () => finish(true);
-      // A final status (or failure) before 100 also ends the wait; #onHeadReady checks for it.
-      this.#finalBeforeContinue = () => finish(false);
-    });
-  }
-  #finalBeforeContinue: (() => void) | null = null;
 
   #setWant(w: Want): void {
     this.#want = w;
@@ -250,8 +236,7 @@ export class Http1Connection implements BodySource {
   #extra = false;
 
   #onHeadReady(h: ResponseHead): void {
-    this.#finalBeforeContinue?.();
-    this.#finalBeforeContinue = null;
+    this.#continue.refuse();
     this.#setWant("none");
     const w = this.#headWaiter;
     this.#headWaiter = null;
@@ -366,8 +351,7 @@ export class Http1Connection implements BodySource {
     this.#want = "none";
     this.#sink = null;
     this.#extra = false;
-    this.#continueWaiter = null;
-    this.#finalBeforeContinue = null;
+    this.#continue.refuse();
     this.#signal?.removeEventListener("abort", this.#onAbort);
     this.#signal = undefined;
   }
@@ -380,7 +364,7 @@ export class Http1Connection implements BodySource {
     const sink = this.#sink;
     const head = this.#headWaiter;
     this.#headWaiter = null;
-    this.#finalBeforeContinue?.();
+    this.#continue.refuse();
     this.#cleanup();
     this.#state = "closed";
     this.socket.destroy();
@@ -392,7 +376,6 @@ export class Http1Connection implements BodySource {
   }
   /** An error that struck before anyone started reading the body; read() reports it. */
   #lateError: HansomError | null = null;
-
   #destroyIdle(): void {
     this.#state = "closed";
     this.socket.destroy();

@@ -69,3 +69,34 @@ async function sendChunks(s: RawSocket, chunks: Iterable<Uint8Array> | AsyncIter
   }
   return true;
 }
+
+/** Expect: 100-continue waits at most this long before the body goes anyway (API.md §11). */
+const EXPECT_TIMEOUT = 1000;
+
+/** The wait for 100 Continue: opened by the sender, settled by what the parser sees. */
+export class ContinueGate {
+  #settle: ((go: boolean) => void) | null = null;
+
+  /** Resolves true on 100 or after 1000 ms, false when a final status (or failure) came first. */
+  wait(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => this.#done(true), EXPECT_TIMEOUT);
+      this.#settle = (go) => {
+        clearTimeout(t);
+        this.#settle = null;
+        resolve(go);
+      };
+    });
+  }
+  /** A 100 Continue arrived. */
+  proceed(): void {
+    this.#done(true);
+  }
+  /** A final status arrived, or the exchange ended: the body is not sent. */
+  refuse(): void {
+    this.#done(false);
+  }
+  #done(go: boolean): void {
+    this.#settle?.(go);
+  }
+}
