@@ -48,14 +48,11 @@ export async function request(method: string, url: string | URL, opts: RequestOp
       length,
     );
   }
-  {
-    const mode = o.async === "once" ? "once" : true;
-    const plain: RequestOptions = { ...o, async: undefined, streamTo: undefined };
-    const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { onRedirect }), mode);
-    if (o.streamTo) void stream.pipeTo(o.streamTo);
-    return stream;
-  }
-  throw new HansomError("invalid_option", "unreachable request shape", { phase: "input" });
+  // async / streamTo: events (streamTo alone implies async mode).
+  const plain: RequestOptions = { ...o, async: undefined, streamTo: undefined };
+  const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { onRedirect }), o.async === "once" ? "once" : true);
+  if (o.streamTo) void stream.pipeTo(o.streamTo);
+  return stream;
 }
 
 /** GET (hackney:get). */
