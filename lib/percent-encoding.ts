@@ -16,8 +16,16 @@ const UNRESERVED = table("");
 const USERINFO = table("!$&'()*+,;=:");
 const PATH = table("!$&'()*+,;=:@/");
 const QUERY = table("!$&'()*+,;=:@/?");
-// reg-name (§3.2.2) is exported for url.ts, which checks hosts against it.
-export const REG_NAME: Uint8Array = table("!$&'()*+,;=");
+const REG_NAME = table("!$&'()*+,;=");
+
+/** Whether a host is all reg-name chars (RFC 3986 §3.2.2) with no %XX: ASCII, as DNS needs. */
+export function isRegName(h: string): boolean {
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c >= 128 || REG_NAME[c] !== 1) return false;
+  }
+  return true;
+}
 
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);

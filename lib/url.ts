@@ -3,7 +3,7 @@
 // The WHATWG URL class is used only to validate IPv6 literals and convert IDN hosts: it
 // re-encodes paths, and the path must reach pathEncode (request time) exactly as given.
 import { HansomError } from "./errors.ts";
-import { pathEncode, percentDecode, qs, queryEncode, REG_NAME, userinfoEncode } from "./percent-encoding.ts";
+import { isRegName, pathEncode, percentDecode, qs, queryEncode, userinfoEncode } from "./percent-encoding.ts";
 
 // Listed name by name, not `export *`, so the public URL API shows in one place (STYLE.md 6).
 export { parseQs, pathEncode, qs, urlDecode, urlEncode } from "./percent-encoding.ts";
@@ -95,14 +95,6 @@ function checkChars(s: string): void {
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
     throw invalid("Invalid URL: it is not well-formed Unicode");
   }
-}
-
-function isRegName(h: string): boolean {
-  for (let i = 0; i < h.length; i++) {
-    const c = h.charCodeAt(i);
-    if (c >= 128 || REG_NAME[c] !== 1) return false;
-  }
-  return true;
 }
 
 function parseHost(raw: string): string {
