@@ -55,7 +55,7 @@ export function toBytes(c: BodyChunk): Uint8Array {
   if (c instanceof Uint8Array) return c;
   if (c instanceof ArrayBuffer) return new Uint8Array(c);
   if (ArrayBuffer.isView(c)) return new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-  throw new TypeError(`hansom: a body chunk must be a string or bytes, got ${typeof c}`);
+  throw new HansomError("invalid_option", `A body chunk must be a string or bytes, got ${c === null ? "null" : typeof c}`, { phase: "input" });
 }
 
 function fixed(bytes: Uint8Array, contentType?: string): EncodedBody {
@@ -100,7 +100,8 @@ function isAsyncIterable(x: object): x is AsyncIterable<unknown> {
 /** Turns any accepted body into an EncodedBody; undefined/null means no body. */
 export async function encodeBody(body: RequestBody | null | undefined, boundaryHint?: string): Promise<EncodedBody | null> {
   if (body === undefined || body === null) return null;
-  if (typeof body === "string") return fixed(utf8.encode(body), "text/plain;charset=UTF-8");
+  // API.md §2: Content-Type only for form, multipart, file and URLSearchParams (and a Blob's own type).
+  if (typeof body === "string") return fixed(utf8.encode(body));
   if (body instanceof Uint8Array || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return fixed(toBytes(body));
   if (body instanceof URLSearchParams) return fixed(utf8.encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8");
   if (typeof Blob !== "undefined" && body instanceof Blob) {

@@ -83,6 +83,10 @@ function checkTimeout(name: string, v: unknown): void {
   }
 }
 
+function bad(message: string): never {
+  throw new HansomError("invalid_option", message, { phase: "input" });
+}
+
 /** Rejects option values that cannot work, before anything is sent. */
 export function validateOptions(o: RequestOptions): void {
   checkTimeout("connectTimeout", o.connectTimeout);
@@ -102,6 +106,25 @@ export function validateOptions(o: RequestOptions): void {
   }
   if (o.pathEncode !== undefined && typeof o.pathEncode !== "function") {
     throw new HansomError("invalid_option", "Option pathEncode must be a function", { phase: "input" });
+  }
+  for (const k of ["withBody", "followRedirect", "forceRedirect", "insecure"] as const) {
+    if (o[k] !== undefined && typeof o[k] !== "boolean") bad(`Option ${k} must be a boolean, got ${typeof o[k]}`);
+  }
+  if (o.headers !== undefined && o.headers !== null && typeof o.headers !== "object") bad(`Option headers must be a Headers, an object or a list of [name, value] pairs, got ${typeof o.headers}`);
+  if (o.cookie !== undefined && typeof o.cookie !== "string" && !(Array.isArray(o.cookie) && o.cookie.every((c) => typeof c === "string"))) {
+    bad("Option cookie must be a string or a list of strings");
+  }
+  if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && typeof o.signal.aborted === "boolean" && typeof o.signal.addEventListener === "function")) {
+    bad("Option signal must be an AbortSignal");
+  }
+  if (o.streamTo !== undefined && !(typeof o.streamTo === "object" && o.streamTo !== null && typeof (o.streamTo as WritableStream).getWriter === "function")) {
+    bad("Option streamTo must be a WritableStream");
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") bad("Option onProgress must be a function");
+  if (o.tls !== undefined) {
+    if (typeof o.tls !== "object" || o.tls === null) bad("Option tls must be an object");
+    const v = o.tls.minVersion;
+    if (v !== undefined && !["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].includes(v)) bad(`Option tls.minVersion must be "TLSv1.2" or "TLSv1.3" (or an older TLSv1.x), got ${JSON.stringify(v)}`);
   }
   if (o.pool !== undefined && o.pool !== false && (typeof o.pool !== "object" || o.pool === null || typeof (o.pool as Pool).checkout !== "function")) {
     throw new HansomError("invalid_option", "Option pool must be a Pool or false", { phase: "input" });

@@ -70,7 +70,10 @@ function buildHeaders(hop: Hop, opts: RequestOptions, route: ProxyRoute | null):
   }
   if (hop.sameOrigin && opts.cookie !== undefined) {
     const c = Array.isArray(opts.cookie) ? opts.cookie.join("; ") : opts.cookie;
-    if (c) out.push(["Cookie", c]);
+    // One Cookie header (RFC 6265 §5.4): the option joins a caller's Cookie header if there is one.
+    const at = findHeader(out, "cookie");
+    if (at >= 0 && c) out[at] = [out[at]![0], `${out[at]![1]}; ${c}`];
+    else if (c) out.push(["Cookie", c]);
   }
   if (route?.kind === "http" && findHeader(user, "proxy-authorization") < 0) {
     const pa = proxyAuthorization(route);
@@ -162,7 +165,7 @@ export async function performRequest(method: string, url: string | URL, opts: Re
   const boundaryHint = boundaryFromContentType(getHeader(userHeaders, "content-type") ?? null) ?? undefined;
   const started = Date.now();
   const adapter = await getAdapter();
-  const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint)), userHeaders);
+  const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), userHeaders);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
   const maxRedirect = opts.maxRedirect ?? 5;
   const redirects: RedirectRecord[] = [];
@@ -232,6 +235,12 @@ export async function performRequest(method: string, url: string | URL, opts: Re
   }
 }
 
+/** A TypeError or RangeError from checking a body is bad input: a HansomError like the rest. */
+function inputError(e: unknown): never {
+  if (e instanceof HansomError) throw e;
+  throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
+}
+
 function findLocation(head: ResponseHead): string | undefined {
   for (const [k, v] of head.rawHeaders) if (k.length === 8 && k.toLowerCase() === "location") return v;
   return undefined;
@@ -285,15 +294,15 @@ async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, d
 }
 
 /** Throttled upload progress: at most every 64 KiB or 100 ms, and the last byte. */
-function uploadProgress(opts: RequestOptions, body: EncodedBody | null): ((n: number) => void) | undefined {
+function uploadProgress(opts: RequestOptions, body: EncodedBody | null): ((n: number, done?: boolean) => void) | undefined {
   const cb = opts.onProgress;
   if (!cb || !body) return undefined;
   const total = body.length ?? undefined;
-  let last = 0;
+  let last = -1;
   let at = 0;
-  return (n) => {
+  return (n, done) => {
     const now = Date.now();
-    if (n === total || n - last >= 65536 || now - at >= 100) {
+    if (done ? n !== last : n - last >= 65536 || now - at >= 100) {
       last = n;
       at = now;
       cb({ phase: "upload", loaded: n, total });

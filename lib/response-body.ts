@@ -31,7 +31,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   #q: Uint8Array[] = [];
   #qBytes = 0;
   #loaded = 0;
-  #lastReport = 0;
+  #lastReport = -1;
   #reportedAt = 0;
   #started = false;
   #paused = false;
@@ -117,7 +117,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     if (!cb) return;
     const now = Date.now();
     // At most every 64 KiB or 100 ms, plus the final count.
-    if (final || this.#loaded - this.#lastReport >= 65536 || now - this.#reportedAt >= 100) {
+    if (final ? this.#loaded !== this.#lastReport : this.#loaded - this.#lastReport >= 65536 || now - this.#reportedAt >= 100) {
       this.#lastReport = this.#loaded;
       this.#reportedAt = now;
       cb({ phase: "download", loaded: this.#loaded, total: this.#limits.total });

@@ -86,6 +86,8 @@ export class Response implements AsyncIterable<Uint8Array> {
   /** A body that continues elsewhere (stopAsync): chunks already read, then the rest. */
   #alt: AsyncIterator<Uint8Array> | null = null;
   #init: ResponseInit;
+  /** HEAD, 1xx, 204, 304: `body` is null. */
+  #noBody: boolean;
 
   /** @internal */
   constructor(init: ResponseInit) {
@@ -102,6 +104,7 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.local = init.info.local;
     this.#source = init.source;
     if (init.empty) this.#buffered = EMPTY;
+    this.#noBody = !init.source && !init.empty;
     this.#startedAt = init.startedAt;
     this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - this.#startedAt) };
     if (init.source) abandoned.register(this, init.source, this);
@@ -132,7 +135,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#stream !== undefined) return this.#stream;
-    if (this.status === 101 || (!this.#source && !this.#buffered && !this.#alt)) return (this.#stream = null);
+    if (this.status === 101 || this.#noBody) return (this.#stream = null);
     this.#stream = new ReadableStream<Uint8Array>(
       {
         pull: async (ctrl) => {
@@ -251,15 +254,25 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** Marks the body used and returns the one reader of it. */
   #take(how: string, maxLength?: number): AsyncIterator<Uint8Array> {
-    if (how === "body" && this.#channel) return this.#channel;
+    // The body stream keeps reading its own reader; any other reader first is body_used.
+    if (how === "body" && this.#takenBy === "body") return this.#reader!;
     if (this.#used) throw new HansomError("body_used", `The response body was already read; ${how} cannot read it again`, { phase: "body" });
     this.#used = true;
+    this.#takenBy = how;
+    return (this.#reader = this.#reader0(how, maxLength));
+  }
+  #takenBy = "";
+  #reader: AsyncIterator<Uint8Array> | null = null;
+
+  #reader0(how: string, maxLength?: number): AsyncIterator<Uint8Array> {
     // After 101 the bytes belong to another protocol: reach them with detach().
     if (this.status === 101) return onceIterator(EMPTY, maxLength);
     if (this.#alt) return limited(this.#alt, maxLength ?? this.#limits.maxBody);
     if (this.#buffered) return onceIterator(this.#buffered, maxLength);
     if (!this.#source) return onceIterator(EMPTY, maxLength);
-    const limits = maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody)
+    // skip() discards: maxBody guards what a reader keeps, not what it throws away.
+    const limits = how === "skip()" ? { ...this.#limits, maxBody: undefined }
+      : maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody)
       ? { ...this.#limits, maxBody: maxLength }
       : this.#limits;
     const channel = new BodyChannel(this.#source, { ...limits, onSettle: () => abandoned.unregister(channel) });
@@ -274,8 +287,10 @@ export class Response implements AsyncIterable<Uint8Array> {
   /** @internal The same response with its body continuing from `prefix`, then `rest` (stopAsync). */
   continued(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): Response {
     const r = new Response({ ...this.#init, source: null });
-    r.#alt = chain(prefix, rest);
-    if (!rest && prefix.length === 0 && !this.body) r.#alt = null;
+    if (!this.#noBody) {
+      r.#alt = chain(prefix, rest);
+      r.#noBody = false;
+    }
     return r;
   }
 
@@ -283,6 +298,8 @@ export class Response implements AsyncIterable<Uint8Array> {
   async preload(): Promise<void> {
     const b = await this.bytes();
     this.#used = false;
+    this.#takenBy = "";
+    this.#reader = null;
     this.#buffered = b;
     this.#channel = null;
   }

@@ -86,12 +86,14 @@ function checkChars(s: string): void {
   let wide = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f) throw invalid("Invalid URL: it contains whitespace or a control character");
+    // A plain space is allowed (hackney and WHATWG URL accept it): pathEncode and the query
+    // encoder send it as %20. Other whitespace and controls are refused.
+    if (c < 0x20 || c === 0x7f) throw invalid("Invalid URL: it contains whitespace or a control character");
     if (c >= 0x80) wide = true;
   }
   if (!wide) return;
   // Unicode whitespace (NBSP, U+2028...) and C1 controls, which the ASCII scan let through
-  if (/[\s\u0080-\u009f]/.test(s)) throw invalid("Invalid URL: it contains whitespace or a control character");
+  if (/[^\S ]|[\u0080-\u009f]/.test(s)) throw invalid("Invalid URL: it contains whitespace or a control character");
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) {
     throw invalid("Invalid URL: it is not well-formed Unicode");
   }
@@ -132,9 +134,10 @@ function parseHost(raw: string): string {
  */
 export function parseUrl(url: string | URL): ParsedUrl {
   let s: string;
-  if (typeof url === "string") s = url;
+  // Leading and trailing spaces are dropped, as WHATWG URL does.
+  if (typeof url === "string") s = url.replace(/^ +| +$/g, "");
   else if (url instanceof URL) s = url.href;
-  else throw new TypeError("parseUrl expects a string or a URL");
+  else throw invalid(`Invalid URL: expected a string or a URL, got ${url === null ? "null" : typeof url}`);
   checkChars(s);
 
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(s);

@@ -343,3 +343,21 @@ test("response - a streaming reader also gets partialBody when the server closes
     await srv.close();
   }
 });
+
+test("response - body after another reader, or after close(), fails with body_used", async () => {
+  const srv = await httpServer((_req, res) => res.end("x".repeat(7)));
+  try {
+    const a = await get(srv.url, { pool });
+    await a.text();
+    await assert.rejects(a.body!.getReader().read(), { code: "body_used" });
+    const b = await get(srv.url, { pool });
+    await b.close();
+    assert.notEqual(b.body, null, "close() does not turn the body into 'no body'");
+    await assert.rejects(b.body!.getReader().read(), { code: "body_used" });
+    const c = await get(srv.url, { pool, maxBody: 2 });
+    await c.skip();
+    assert.equal(pool.stats().inUse, 0);
+  } finally {
+    await srv.close();
+  }
+});

@@ -146,8 +146,8 @@ export class Http1Connection implements BodySource {
       proceed: () => this.#state === "active" && this.#head === null,
       // A final status may be in already (no wait then), or arrive during the wait.
       awaitContinue: async () => this.#head === null && (await this.#continue.wait()) && this.#head === null && this.#state === "active",
-      progress: (sent) => {
-        upload?.(sent);
+      progress: (sent, done) => {
+        upload?.(sent, done);
         // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
         this.#recv.touch();
       },

@@ -32,5 +32,5 @@ export interface ExchangeSpec {
   expectContinue: boolean;
   recvTimeout: number;
   signal?: AbortSignal;
-  onUpload?: (bytes: number) => void;
+  onUpload?: (bytes: number, done?: boolean) => void;
 }

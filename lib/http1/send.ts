@@ -15,8 +15,8 @@ export interface SendControl {
   proceed(): boolean;
   /** With Expect: 100-continue: true to send the body, false when a final status came first. */
   awaitContinue(): Promise<boolean>;
-  /** Bytes of body written so far (progress and recvTimeout activity). */
-  progress(sent: number): void;
+  /** Bytes of body written so far (progress and recvTimeout activity); `done` on the last call. */
+  progress(sent: number, done?: boolean): void;
 }
 
 /** Writes head and body; resolves true when the whole request went out. */
@@ -31,7 +31,7 @@ export async function sendRequest(s: RawSocket, spec: ExchangeSpec, ctl: SendCon
     if (Array.isArray(parts) && byteLength(parts) === body.length) {
       // A small body known up front goes out with the head in one write (one syscall).
       s.write(concatBytes([spec.head, ...parts]));
-      ctl.progress(body.length);
+      ctl.progress(body.length, true);
       return true;
     }
     if (!s.write(spec.head)) await s.drain();
@@ -63,6 +63,7 @@ async function sendChunks(s: RawSocket, chunks: Iterable<Uint8Array> | AsyncIter
     if (!ok) await s.drain();
   }
   if (!ctl.proceed()) return false;
+  ctl.progress(sent, true);
   if (chunked) s.write(LAST_CHUNK);
   else if (sent !== length) {
     throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${length}`, { phase: "send" });

@@ -265,7 +265,9 @@ class DenoSocket implements RawSocket {
  * Deno.startTls (ignored there), and a TLS 1.3 floor (rustls offers 1.2 and 1.3, no setting).
  */
 function needsNodeTls(spec: UpgradeSpec): boolean {
-  return !!spec.insecure || spec.tls.cert !== undefined || spec.tls.key !== undefined || spec.tls.minVersion === "TLSv1.3";
+  // A custom CA too: Deno's own TLS adds it to the roots instead of replacing them, and
+  // refuses a self-signed certificate given as its own CA (CaUsedAsEndEntity).
+  return !!spec.insecure || spec.tls.ca !== undefined || spec.tls.cert !== undefined || spec.tls.key !== undefined || spec.tls.minVersion === "TLSv1.3";
 }
 
 /** The TLS handshake of `c` under the deadline; `c` is closed if it fails or runs out of time. */
@@ -311,7 +313,7 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
   try {
     // Deno.connectTls presents a client certificate (Deno.startTls does not) but takes no SNI
     // override: use it for client certificates when the name to verify is the host dialled.
-    if (tls && (tls.cert !== undefined || tls.key !== undefined) && !spec.insecure && tls.minVersion !== "TLSv1.3" &&
+    if (tls && (tls.cert !== undefined || tls.key !== undefined) && tls.ca === undefined && !spec.insecure && tls.minVersion !== "TLSv1.3" &&
       (tls.servername === undefined || tls.servername === spec.host)) {
       const c = await dl.run(
         Deno.connectTls({
