@@ -10,6 +10,12 @@ import { getHeader, headerPairs, normalizeMethod, validateHeaders, validateOptio
 import type { RequestOptions } from "./options.ts";
 import { parseUrl } from "./url.ts";
 import { performRequest } from "./request.ts";
+import type { RequestHooks } from "./request.ts";
+import { encodeBody } from "./body.ts";
+import type { EncodedBody } from "./body.ts";
+import { boundaryFromContentType } from "./multipart/decode.ts";
+import { resolveProxy } from "./proxy/index.ts";
+import { getAdapter } from "./runtime/index.ts";
 
 /** Options that make request() resolve to an AsyncStream. */
 export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | { streamTo: WritableStream<ResponseEvent> });
@@ -17,11 +23,49 @@ export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | {
 export type StreamedRequestOptions = Omit<RequestOptions, "body"> & { body: "stream" };
 
 /** Throws the input errors a request would hit, before anything is sent. */
-function checkInput(method: string, url: string | URL, opts: RequestOptions): void {
+async function checkInput(method: string, url: string | URL, opts: RequestOptions): Promise<void> {
   normalizeMethod(method);
   validateOptions(opts);
-  parseUrl(url);
+  const target = parseUrl(url);
   validateHeaders(headerPairs(opts.headers), opts);
+  resolveProxy(opts.proxy, target, await getAdapter());
+}
+
+/** A body encoded up front, so that bad body input rejects request() itself. */
+async function preEncode(opts: RequestOptions): Promise<EncodedBody | null> {
+  const hint = boundaryFromContentType(getHeader(headerPairs(opts.headers), "content-type") ?? null) ?? undefined;
+  try {
+    return await encodeBody(opts.body, hint);
+  } catch (e) {
+    if (e instanceof HansomError) throw e;
+    throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
+  }
+}
+
+/** @internal request() in its three shapes; Connection.request passes its own hooks. */
+export async function dispatch(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions, hooks: RequestHooks = {}): Promise<Response | AsyncStream | RequestHandle> {
+  const o = opts as RequestOptions;
+  // The plain shape validates inside performRequest, before any connection; the other two
+  // resolve before the request runs, so their input is checked here first.
+  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(method, url, o, hooks);
+  await checkInput(method, url, o);
+  if (o.body === "stream") {
+    if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
+    const headers = headerPairs(o.headers);
+    const cl = getHeader(headers, "content-length");
+    const length = cl !== undefined && getHeader(headers, "transfer-encoding") === undefined ? Number(cl) : null;
+    return new StreamedRequest(
+      (body, extra) => performRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }, { ...hooks, streamBody: body }),
+      headers,
+      length,
+    );
+  }
+  // async / streamTo: events (streamTo alone implies async mode).
+  const body = await preEncode(o);
+  const plain: RequestOptions = { ...o, body: undefined, async: undefined, streamTo: undefined };
+  const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
+  if (o.streamTo) void stream.pipeTo(o.streamTo);
+  return stream;
 }
 
 /**
@@ -31,28 +75,8 @@ function checkInput(method: string, url: string | URL, opts: RequestOptions): vo
 export function request(method: string, url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function request(method: string, url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function request(method: string, url: string | URL, opts?: RequestOptions): Promise<Response>;
-export async function request(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
-  const o = opts as RequestOptions;
-  // The plain shape validates inside performRequest, before any connection; the other two
-  // resolve before the request runs, so their input is checked here first.
-  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(method, url, o);
-  checkInput(method, url, o);
-  if (o.body === "stream") {
-    if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
-    const headers = headerPairs(o.headers);
-    const cl = getHeader(headers, "content-length");
-    const length = cl !== undefined && getHeader(headers, "transfer-encoding") === undefined ? Number(cl) : null;
-    return new StreamedRequest(
-      (body, extra) => performRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }, { streamBody: body }),
-      headers,
-      length,
-    );
-  }
-  // async / streamTo: events (streamTo alone implies async mode).
-  const plain: RequestOptions = { ...o, async: undefined, streamTo: undefined };
-  const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { onRedirect }), o.async === "once" ? "once" : true);
-  if (o.streamTo) void stream.pipeTo(o.streamTo);
-  return stream;
+export function request(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch(method, url, opts);
 }
 
 /** GET (hackney:get). */

@@ -8,7 +8,11 @@ import type { SocketAddress } from "./runtime/socket.ts";
 import { parseUrl, originOf } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
 import { headerPairs, validateHeaders, validateOptions } from "./options.ts";
-import { dialFor, performRequest } from "./request.ts";
+import { dialFor } from "./request.ts";
+import { dispatch } from "./client.ts";
+import type { AsyncRequestOptions, StreamedRequestOptions } from "./client.ts";
+import type { AsyncStream } from "./events.ts";
+import type { RequestHandle } from "./request-handle.ts";
 import type { Dispatcher } from "./request.ts";
 
 /** The connection-level request options (API.md section 11). */
@@ -81,14 +85,18 @@ export class Connection {
   }
 
   /** Sends a request on this connection (hackney:send_request); `path` may carry a query. */
-  request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  request(method: string, path: string, opts: StreamedRequestOptions): Promise<RequestHandle>;
+  request(method: string, path: string, opts: AsyncRequestOptions): Promise<AsyncStream>;
+  request(method: string, path: string, opts?: RequestOptions): Promise<Response>;
+  request(method: string, path: string, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
     if (this.#closed) return Promise.reject(new HansomError("closed", "The connection was closed with close()", { phase: "checkout" }));
     const url = /^https?:\/\//i.test(path) ? path : `${originOf(this.#origin)}${path.startsWith("/") ? "" : "/"}${path}`;
-    const merged: RequestOptions = { ...this.#opts, ...opts, headers: undefined };
-    return performRequest(method, url, merged, {
-      dispatcher: this.#dispatcher,
-      baseHeaders: [...headerPairs(this.#opts.headers), ...headerPairs(opts.headers)],
-    });
+    const own = headerPairs((opts as RequestOptions).headers);
+    // A request's own header replaces the connection's header of the same name.
+    const names = new Set(own.map(([k]) => k.toLowerCase()));
+    const base = headerPairs(this.#opts.headers).filter(([k]) => !names.has(k.toLowerCase()));
+    const merged = { ...this.#opts, ...opts, headers: own } as RequestOptions;
+    return dispatch(method, url, merged, { dispatcher: this.#dispatcher, baseHeaders: base });
   }
 
   /** Changes options for the following requests (hackney:setopts). */

@@ -27,7 +27,7 @@ const READ_AHEAD = 16;
 export class AsyncStream implements AsyncIterable<ResponseEvent> {
   readonly mode: true | "once";
   #queue: ResponseEvent[] = [];
-  #waiter: (() => void) | null = null;
+  #waiters: Array<() => void> = [];
   #res: Response | null = null;
   #resPromise: Promise<Response>;
   #body: AsyncIterator<Uint8Array> | null = null;
@@ -73,8 +73,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
       }
       if (this.#ended || this.#stopped) return { value: undefined, done: true };
       this.#pump(true);
-      await new Promise<void>((r) => (this.#waiter = r));
-      this.#waiter = null;
+      await new Promise<void>((r) => this.#waiters.push(r));
     }
   }
 
@@ -119,7 +118,10 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   }
 
   #wake(): void {
-    this.#waiter?.();
+    // Every waiting next() looks again: overlapping calls each get an event or the end.
+    const ws = this.#waiters;
+    this.#waiters = [];
+    for (const w of ws) w();
   }
 
   /** Reads body chunks into events while allowed. `demand`: a consumer is waiting. */
@@ -162,6 +164,8 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
         if (r.done) break;
         await w.ready;
         if (r.value.type === "error") {
+          // The error event is written, then the stream is aborted with it (API.md section 11).
+          await w.write(r.value).catch(() => {});
           await w.abort(r.value.error).catch(() => {});
           return;
         }

@@ -120,6 +120,7 @@ export function validateOptions(o: RequestOptions): void {
   if (o.streamTo !== undefined && !(typeof o.streamTo === "object" && o.streamTo !== null && typeof (o.streamTo as WritableStream).getWriter === "function")) {
     bad("Option streamTo must be a WritableStream");
   }
+  if (o.streamTo?.locked) bad("Option streamTo is locked: another writer holds that WritableStream");
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") bad("Option onProgress must be a function");
   if (o.tls !== undefined) {
     if (typeof o.tls !== "object" || o.tls === null) bad("Option tls must be an object");

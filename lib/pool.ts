@@ -51,7 +51,9 @@ export class Pool {
   /** Connections checked out or being dialled. */
   #busy = 0;
   #queue: Waiter[] = [];
-  #closed = false;
+  /** Connections checked out when close() ran: destroyed when they come back. */
+  #doomed = new WeakSet<Http1Connection>();
+  #out = new Set<Http1Connection>();
 
   constructor(opts: PoolOptions = {}) {
     const max = opts.maxConnections ?? 50;
@@ -66,9 +68,12 @@ export class Pool {
     return { inUse: this.#busy, free: this.#idleCount, queued: this.#queue.length, maxConnections: this.maxConnections };
   }
 
-  /** Closes idle connections and refuses new checkouts; connections in use close when released. */
+  /**
+   * Closes idle connections and fails queued waiters; connections in use close when released.
+   * The pool stays usable: a later request opens new connections (as hackney restarts a pool).
+   */
   async close(): Promise<void> {
-    this.#closed = true;
+    for (const c of this.#out) this.#doomed.add(c);
     for (const list of this.#idle.values()) for (const i of list) this.#dropIdle(i, false);
     this.#idle.clear();
     this.#idleCount = 0;
@@ -77,11 +82,11 @@ export class Pool {
 
   /** A connection for `key`: an idle one, a new one from dial(), or the next free one. */
   checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal): Promise<Http1Connection> {
-    if (this.#closed) return Promise.reject(new HansomError("closed", "The pool is closed", { phase: "checkout" }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const idle = this.#takeIdle(key);
     if (idle) {
       this.#busy++;
+      this.#out.add(idle);
       return Promise.resolve(idle);
     }
     if (this.#busy + this.#idleCount >= this.maxConnections && this.#idleCount > 0 && this.#busy < this.maxConnections) {
@@ -108,11 +113,13 @@ export class Pool {
   /** Called by a connection when its exchange is over (or it failed, or was detached). */
   release = (conn: Http1Connection, reusable: boolean): void => {
     this.#busy--;
-    if (reusable && !this.#closed && !conn.closed) {
+    this.#out.delete(conn);
+    if (reusable && !this.#doomed.has(conn) && !conn.closed) {
       const w = this.#queue.findIndex((q) => q.key === conn.key);
       if (w >= 0) {
         const waiter = this.#queue.splice(w, 1)[0]!;
         this.#busy++;
+        this.#out.add(conn);
         this.#settle(waiter, null, conn);
         return;
       }
@@ -125,7 +132,10 @@ export class Pool {
 
   #dial(dial: Dial): Promise<Http1Connection> {
     this.#busy++;
-    return dial().catch((e: unknown) => {
+    return dial().then((c) => {
+      this.#out.add(c);
+      return c;
+    }, (e: unknown) => {
       this.#busy--;
       this.#serveQueue();
       throw e;
@@ -140,6 +150,7 @@ export class Pool {
       if (idle) {
         this.#queue.shift();
         this.#busy++;
+        this.#out.add(idle);
         this.#settle(w, null, idle);
         continue;
       }

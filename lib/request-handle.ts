@@ -40,6 +40,7 @@ class Pushable implements AsyncIterable<Uint8Array> {
 
   push(chunk: Uint8Array): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#discarding) return Promise.resolve();
     if (this.#ended) return Promise.reject(new HansomError("closed", "The request body was already finished", { phase: "send" }));
     return new Promise<void>((resolve, reject) => {
       const item: Item = {
@@ -58,6 +59,15 @@ class Pushable implements AsyncIterable<Uint8Array> {
     this.#ended = true;
     this.#wake?.();
   }
+  /** The server answered before taking the body: what is queued, and any later write, is dropped. */
+  discard(): void {
+    this.#discarding = true;
+    this.#ended = true;
+    for (const item of this.#q) item.taken();
+    this.#q = [];
+    this.#wake?.();
+  }
+  #discarding = false;
   fail(e: HansomError): void {
     if (this.#failure) return;
     this.#failure = e;
@@ -104,7 +114,12 @@ export class StreamedRequest implements RequestHandle {
     if (!this.#response) {
       const body: EncodedBody = { length: this.#length, open: () => this.#body, replayable: false };
       this.#response = this.#start(body, extra);
-      this.#response.catch((e: unknown) => this.#body.fail(e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e })));
+      this.#response.then(
+        // Once the response is in, nothing more of the body is sent (hackney stops too):
+        // pending and later writes settle instead of waiting for a reader that is gone.
+        () => this.#body.discard(),
+        (e: unknown) => this.#body.fail(e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e })),
+      );
     }
     return this.#response;
   }

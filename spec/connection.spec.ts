@@ -219,3 +219,42 @@ test("errors - HansomError carries code, method and URL without credentials", as
   assert.ok(!e.message.includes("secret"));
   assert.ok(e.url?.endsWith("/p"));
 });
+
+test("connection - request() takes body: \"stream\" and async like request(); its headers replace the connection's", async () => {
+  const conn = await connect(srv.url, { headers: { "x-base": "conn" } });
+  try {
+    const h = await conn.request("POST", "/s", { body: "stream" });
+    await h.write("streamed");
+    const e = await (await h.response()).json<Echo>();
+    assert.deepEqual([e.body, e.te], ["streamed", "chunked"]);
+    const over = await (await conn.request("GET", "/o", { headers: { "X-Base": "req" } })).json<Echo>();
+    assert.equal(over.h, "req");
+    const s = await conn.request("GET", "/ev", { async: true });
+    const types: string[] = [];
+    for await (const ev of s) types.push(ev.type);
+    assert.deepEqual(types, ["status", "headers", "data", "done"]);
+  } finally {
+    await conn.close();
+  }
+});
+
+test("stream body - writes settle once the server has answered early", async () => {
+  const raw = await rawServer(async (s) => {
+    s.on("error", () => {});
+    await readHead(s);
+    s.end("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  try {
+    const h = await request("POST", raw.url, { pool: false, body: "stream" });
+    await h.write("first");
+    await sleep(50);
+    await h.write("more, after the answer");
+    const res = await h.response();
+    assert.equal(res.status, 413);
+    const e = await request("POST", raw.url, { pool: false, body: "stream", headers: { expect: "100-continue" } });
+    await e.write("never sent");
+    assert.equal((await e.response()).status, 413);
+  } finally {
+    await raw.close();
+  }
+});

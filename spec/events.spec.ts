@@ -152,3 +152,28 @@ test("streamTo - an error aborts the WritableStream with the HansomError", async
   assert.ok(reason instanceof HansomError);
   assert.equal((reason as HansomError).code, "econnrefused");
 });
+
+test("async - invalid proxy or body input rejects request() itself", async () => {
+  await assert.rejects(request("GET", `${srv.url}/x`, { async: true, proxy: "ftp://127.0.0.1:1" }), { code: "invalid_url" });
+  await assert.rejects(request("POST", `${srv.url}/x`, { async: true, body: 12345 as unknown as string }), { code: "invalid_option" });
+  await assert.rejects(request("POST", `${srv.url}/x`, { body: "stream", proxy: { host: "", port: 1 } }), HansomError);
+});
+
+test("async - overlapping next() calls each get an event", async () => {
+  const s = await request("GET", `${srv.url}/x`, { pool, async: true });
+  const all = await Promise.all([s.next(), s.next(), s.next(), s.next(), s.next()]);
+  assert.deepEqual(all.map((r) => (r.done ? "end" : r.value.type)).sort(), ["data", "done", "end", "headers", "status"]);
+});
+
+test("streamTo - the error event is written, then the stream is aborted", async () => {
+  const dead = await rawServer(() => {});
+  const url = dead.url;
+  await dead.close();
+  const got: string[] = [];
+  let reason: unknown;
+  const ws = new WritableStream<ResponseEvent>({ write(ev) { got.push(ev.type); }, abort(r) { reason = r; } });
+  await request("GET", url, { streamTo: ws, pool: false });
+  for (let i = 0; i < 100 && !reason; i++) await sleep(10);
+  assert.deepEqual(got, ["error"]);
+  assert.equal((reason as HansomError).code, "econnrefused");
+});

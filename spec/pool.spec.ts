@@ -226,12 +226,25 @@ test("pool - a stale reused socket: GET retried once, POST rejects closed, a one
   }
 });
 
-test("pool - stats() and close(): closed pools refuse checkouts", async () => {
+test("pool - stats() and close(): close drops idle sockets, and the pool can be used again", async () => {
+  const srv = await httpServer((_req, res) => res.end("x"));
   const pool = new Pool({ maxConnections: 3 });
-  assert.deepEqual(pool.stats(), { inUse: 0, free: 0, queued: 0, maxConnections: 3 });
-  await pool.close();
-  await assert.rejects(get("http://127.0.0.1:1/", { pool }), { code: "closed" });
-  assert.throws(() => new Pool({ maxConnections: 0 }), RangeError);
+  try {
+    assert.deepEqual(pool.stats(), { inUse: 0, free: 0, queued: 0, maxConnections: 3 });
+    await (await get(srv.url, { pool })).text();
+    const held = await get(srv.url, { pool });
+    assert.deepEqual([pool.stats().inUse, pool.stats().free], [1, 0]);
+    await (await get(srv.url, { pool })).text();
+    await pool.close();
+    assert.deepEqual([pool.stats().inUse, pool.stats().free], [1, 0]);
+    await held.text();
+    assert.deepEqual([pool.stats().inUse, pool.stats().free], [0, 0], "a socket in use at close() is closed when it comes back");
+    assert.equal(await (await get(srv.url, { pool })).text(), "x", "as hackney restarts a stopped pool");
+    assert.throws(() => new Pool({ maxConnections: 0 }), RangeError);
+  } finally {
+    await pool.close();
+    await srv.close();
+  }
 });
 
 test("pool - an idle socket reset by the server leaves the pool without touching inUse", async () => {
