@@ -22,11 +22,14 @@ export type Starter = (onRedirect: (ev: RedirectEvent) => void) => Promise<Respo
 
 /** Events read ahead in `async: true` mode before reading pauses by itself. */
 const READ_AHEAD = 16;
+/** ...and at most this many bytes of data events, whatever size the runtime's chunks are. */
+const READ_AHEAD_BYTES = 256 * 1024;
 
 /** A response delivered as events (hackney's {async, ...} request reference). */
 export class AsyncStream implements AsyncIterable<ResponseEvent> {
   readonly mode: true | "once";
   #queue: ResponseEvent[] = [];
+  #queuedBytes = 0;
   #waiters: Array<() => void> = [];
   #res: Response | null = null;
   #resPromise: Promise<Response>;
@@ -68,6 +71,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     for (;;) {
       const ev = this.#queue.shift();
       if (ev) {
+        if (ev.type === "data") this.#queuedBytes -= ev.chunk.byteLength;
         this.#pump();
         return { value: ev, done: false };
       }
@@ -97,6 +101,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     const pending: Uint8Array[] = [...this.#prefix];
     for (const ev of this.#queue) if (ev.type === "data") pending.push(ev.chunk);
     this.#queue = [];
+    this.#queuedBytes = 0;
     const ended = this.#ended;
     this.#wake();
     return res.continued(pending, ended ? null : this.#body);
@@ -107,6 +112,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
       if (ev.type === "data") this.#prefix.push(ev.chunk);
       return;
     }
+    if (ev.type === "data") this.#queuedBytes += ev.chunk.byteLength;
     this.#queue.push(ev);
     this.#wake();
   }
@@ -127,7 +133,9 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   /** Reads body chunks into events while allowed. `demand`: a consumer is waiting. */
   #pump(demand = false): void {
     if (this.#pumping || this.#ended || this.#stopped || !this.#body || this.#paused) return;
-    const room = this.mode === "once" ? (demand && this.#queue.length === 0) : this.#queue.length < READ_AHEAD;
+    const room = this.mode === "once"
+      ? demand && this.#queue.length === 0
+      : this.#queue.length < READ_AHEAD && this.#queuedBytes < READ_AHEAD_BYTES;
     if (!room) return;
     this.#pumping = true;
     const body = this.#body;
@@ -148,6 +156,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   async #abandon(): Promise<void> {
     this.#stopped = true;
     this.#queue = [];
+    this.#queuedBytes = 0;
     if (!this.#ended) {
       this.#ended = true;
       const res = this.#res ?? (await this.#resPromise.catch(() => null));
