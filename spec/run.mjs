@@ -117,6 +117,15 @@ function junitCases(file) {
  * "parent > child" beside their parent; only leaves are tests (as node --test counts them), but a
  * parent that failed with no failed leaf (a hook, a load error) counts as a failure.
  */
+/** Adds one leaf test case to the counts. */
+function tally(out, c) {
+  if (c.failed) out.failed++;
+  else if (c.skipped) {
+    out.skipped++;
+    out.skippedNames.push(c.name);
+  } else out.passed++;
+}
+
 function countDenoJunit(file) {
   const cases = junitCases(file);
   const isParent = (c) => cases.some((o) => o !== c && o.name.startsWith(`${c.name} > `));
@@ -126,11 +135,7 @@ function countDenoJunit(file) {
       if (c.failed && !cases.some((o) => o.failed && o.name.startsWith(`${c.name} > `))) out.failed++;
       continue;
     }
-    if (c.failed) out.failed++;
-    else if (c.skipped) {
-      out.skipped++;
-      out.skippedNames.push(c.name);
-    } else out.passed++;
+    tally(out, c);
   }
   return out;
 }
@@ -138,13 +143,7 @@ function countDenoJunit(file) {
 /** Counts from Bun's JUnit report: every <testcase> is a test. */
 function countBunJunit(file) {
   const out = { passed: 0, failed: 0, skipped: 0, skippedNames: [] };
-  for (const c of junitCases(file)) {
-    if (c.failed) out.failed++;
-    else if (c.skipped) {
-      out.skipped++;
-      out.skippedNames.push(c.name);
-    } else out.passed++;
-  }
+  for (const c of junitCases(file)) tally(out, c);
   return out;
 }
 
