@@ -272,6 +272,7 @@ async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, d
         body: hop.body,
         noBody: hop.method === "HEAD" || (hop.method === "CONNECT"),
         expectContinue,
+        upgrade: findHeader(wire, "upgrade") >= 0,
         recvTimeout: opts.recvTimeout ?? 5000,
         signal: opts.signal,
         onUpload: upload,

@@ -107,7 +107,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.#err = err;
     this.#q = [];
     this.#qBytes = 0;
-    this.#limits.signal?.removeEventListener("abort", this.#onAbort);
+    this.#unlisten();
     this.#limits.onSettle?.();
     this.#wake?.();
   }
@@ -146,7 +146,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     if (this.#err) return Promise.reject(this.#err);
     if (this.#done) {
       this.keep = null;
-      this.#limits.signal?.removeEventListener("abort", this.#onAbort);
+      this.#unlisten();
       return Promise.resolve({ value: undefined, done: true });
     }
     if (this.#paused) {
@@ -168,10 +168,19 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   }
 
   cancel(): void {
+    // A long-lived signal must not keep an abandoned body's queue reachable: every way out
+    // (close, break, reader.cancel) drops the listener, even after the body ended.
+    this.#unlisten();
+    this.#q = [];
+    this.#qBytes = 0;
+    this.keep = null;
     if (this.#done || this.#err) return;
     this.#source.cancel();
     this.#err = new HansomError("aborted", "The response body was cancelled", { phase: "body" });
-    this.#q = [];
+  }
+
+  #unlisten(): void {
+    this.#limits.signal?.removeEventListener("abort", this.#onAbort);
   }
 
   /** Reads everything into one Uint8Array. */

@@ -206,10 +206,7 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.#multipart = null;
     if (this.#alt) await this.#alt.return?.();
     if (this.#channel) this.#channel.cancel();
-    else if (this.#source) {
-      this.#channel = new BodyChannel(this.#source, this.#limits);
-      this.#channel.cancel();
-    }
+    else this.#source?.cancel();
     this.#source = null;
     abandoned.unregister(this);
   }

@@ -42,6 +42,7 @@ export class Http1Connection implements BodySource {
     () => this.#onTimeout(),
   );
   #eof = false;
+  #upgrade = false;
   #signal: AbortSignal | undefined;
   #onClosedIdle: (() => void) | null = null;
 
@@ -119,6 +120,7 @@ export class Http1Connection implements BodySource {
     this.#eof = false;
     this.#lateError = null;
     this.#recv.ms = spec.recvTimeout;
+    this.#upgrade = spec.upgrade;
     this.#signal = spec.signal;
     if (spec.signal) {
       if (spec.signal.aborted) {
@@ -238,6 +240,11 @@ export class Http1Connection implements BodySource {
   #onHeadReady(h: ResponseHead): void {
     this.#continue.refuse();
     this.#setWant("none");
+    if (h.status === 101 && !this.#upgrade) {
+      // RFC 9110 §15.2.2: a server must not switch to a protocol the client did not ask for.
+      this.#fail(new HansomError("bad_response", "Invalid response: 101 Switching Protocols to a request that sent no Upgrade header", { phase: "response" }));
+      return;
+    }
     const w = this.#headWaiter;
     this.#headWaiter = null;
     if (h.status === 101) {

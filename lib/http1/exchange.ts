@@ -28,6 +28,8 @@ export interface ExchangeSpec {
   body: EncodedBody | null;
   /** HEAD (and CONNECT): the response has no body. */
   noBody: boolean;
+  /** The request asked to switch protocols (it sent Upgrade): only then is a 101 acceptable. */
+  upgrade: boolean;
   /** Wait for 100 Continue (at most 1000 ms) before sending the body. */
   expectContinue: boolean;
   recvTimeout: number;

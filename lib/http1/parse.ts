@@ -64,6 +64,9 @@ for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX[0x41 + i] = HEX[0x61 + i] = 10 + i;
 // Largest chunk size that can take one more hex digit and stay <= 2^53 - 1.
 const MAX_SIZE_BEFORE_DIGIT = Math.floor((Number.MAX_SAFE_INTEGER - 15) / 16);
+// A chunk-size line with its extensions, at most (CVE-2024-22019: unbounded chunk-ext lets a
+// server keep a client busy forever; llhttp and Node bound it too).
+const MAX_SIZE_LINE = 4096;
 
 /** Incremental response parser; one instance per connection, reset() per response. */
 export class ResponseParser {
@@ -81,6 +84,7 @@ export class ResponseParser {
   #digits = 0;
   #inExt = false;
   #cr = false;
+  #lineBytes = 0;
   // Head and trailer blocks: bytes kept across chunks and the line being scanned.
   #blk = new Uint8Array(0);
   #blkLen = 0;
@@ -118,7 +122,7 @@ export class ResponseParser {
   reset(noBody: boolean): void {
     this.#st = S_WAIT;
     this.#noBody = noBody;
-    this.#seen = this.#blkLen = this.#lineLen = this.#size = this.#digits = 0;
+    this.#seen = this.#blkLen = this.#lineLen = this.#size = this.#digits = this.#lineBytes = 0;
     this.#lastCR = this.#inExt = this.#cr = false;
   }
 
@@ -210,6 +214,7 @@ export class ResponseParser {
           // chunk-ext is ignored (§7.1.1) but may hold no controls.
           const c = chunk[off++]!;
           const h = HEX[c]!;
+          if (++this.#lineBytes > MAX_SIZE_LINE) throw bad(`chunk size line longer than ${MAX_SIZE_LINE} bytes`);
           if (this.#cr) {
             if (c !== 10) throw bad("chunk size line not ended by CRLF");
             this.#sizeLineDone();
@@ -271,7 +276,7 @@ export class ResponseParser {
   #sizeLineDone(): void {
     this.#st = this.#size === 0 ? S_TRAILERS : S_DATA;
     this.#remaining = this.#size;
-    this.#size = this.#digits = this.#blkLen = this.#lineLen = 0;
+    this.#size = this.#digits = this.#blkLen = this.#lineLen = this.#lineBytes = 0;
     this.#inExt = this.#cr = this.#lastCR = false;
   }
 
@@ -339,11 +344,12 @@ export class ResponseParser {
     const lf = s.indexOf("\n");
     const e = lf > 0 && block[lf - 1] === 13 ? lf - 1 : lf;
     // §4: status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]. The SP before an empty
-    // reason is often left out ("HTTP/1.1 200"), so both forms are accepted.
-    const minor = block[7];
+    // reason is often left out ("HTTP/1.1 200"), so both forms are accepted. RFC 9110 §2.5: a
+    // higher minor version (HTTP/1.2) is read as the highest we speak, 1.1.
+    const minor = block[7]!;
     const d0 = block[9]! - 48, d1 = block[10]! - 48, d2 = block[11]! - 48;
     if (
-      e < 12 || !s.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || block[8] !== 32 ||
+      e < 12 || !s.startsWith("HTTP/1.") || !(minor >= 48 && minor <= 57) || block[8] !== 32 ||
       !(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (e > 12 && block[12] !== 32)
     ) {
       throw bad(`bad status line ${JSON.stringify(s.slice(0, Math.min(e, 40)))}`);
@@ -404,6 +410,7 @@ export class ResponseParser {
     this.#st = framing === "chunked" ? S_SIZE : framing === "close" ? S_CLOSE : S_LENGTH;
     this.#remaining = this.#length = framing === "length" ? length : 0;
     this.#cr = this.#inExt = false;
+    this.#lineBytes = 0;
     this.#handler.onHead(head);
     if (this.#st === S_LENGTH && this.#remaining === 0) this.#complete(0);
     return true;
