@@ -2,7 +2,7 @@
 // consumer (pull). Every way of reading (stream, iterator, bytes, multipart) goes through it,
 // so limits, progress and backpressure are enforced in one place.
 import { HansomError, abortError } from "./errors.ts";
-import type { BodySink, BodySource } from "./http1/exchange.ts";
+import type { BodySink, BodySource } from "./exchange.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** Bytes queued before the connection is asked to stop reading the socket. */

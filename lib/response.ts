@@ -1,7 +1,6 @@
 // Response: status and headers at once, the body read once by whichever way the caller picks.
 import { HansomError } from "./errors.ts";
-import type { BodySource } from "./http1/exchange.ts";
-import type { ResponseHead } from "./http1/parse.ts";
+import type { BodySource, HttpVersion, ResponseHead } from "./exchange.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { BodyChannel } from "./response-body.ts";
 import { EMPTY, concatBytes } from "./bytes.ts";
@@ -23,7 +22,7 @@ export interface RedirectRecord {
 export interface RequestInfo {
   method: string;
   url: string;
-  httpVersion: "1.0" | "1.1";
+  httpVersion: HttpVersion;
   status: number;
   peer: SocketAddress;
   local: SocketAddress;
@@ -68,7 +67,7 @@ const abandoned = new FinalizationRegistry<BodySource>((source) => source.cancel
 export class Response implements AsyncIterable<Uint8Array> {
   readonly status: number;
   readonly statusText: string;
-  readonly httpVersion: "1.0" | "1.1";
+  readonly httpVersion: HttpVersion;
   readonly rawHeaders: Array<[string, string]>;
   readonly url: string;
   readonly redirects: RedirectRecord[];

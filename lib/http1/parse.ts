@@ -12,24 +12,23 @@
 // A head (or trailer section) split across chunks is the only thing ever buffered. This file
 // finds the blocks and chooses the framing; fields.ts decodes and splits the field lines.
 import { HansomError } from "../errors.ts";
+import type { ResponseHead, WireState } from "../exchange.ts";
 import { bad, CLOSE, isCtl, KEEP_ALIVE, lastElement, latin1, parseFields, parseLength } from "./fields.ts";
 
 /** How the body of a response is delimited (RFC 9112 §6.3). */
 export type BodyFraming = "none" | "length" | "chunked" | "close";
 /** Where the parser is within the current message (hackney's states). */
-export type ParserState = "waiting_response" | "on_status" | "on_headers" | "on_body" | "done";
+export type ParserState = WireState;
 
-/** A final response's status line and header section. */
-export interface ResponseHead {
-  status: number;
-  statusText: string;
+/** A final response's status line and header section, with the HTTP/1 framing it chose. */
+export interface Http1Head extends ResponseHead {
   httpVersion: "1.0" | "1.1";
   /** Wire order and case; values trimmed of OWS, bytes decoded as Latin-1. */
   rawHeaders: Array<[string, string]>;
   framing: BodyFraming;
   /** The body length when framing is "length", else null. */
   contentLength: number | null;
-  /** Whether the connection can carry another request after this message. */
+  /** Whether the connection can carry another request after this message (§9.3). */
   keepAlive: boolean;
 }
 
@@ -37,7 +36,7 @@ export interface ResponseHead {
 export interface ParserHandler {
   /** A 1xx interim response (100, 103...), except 101 which is final. */
   onInterim?(status: number, rawHeaders: Array<[string, string]>): void;
-  onHead(head: ResponseHead): void;
+  onHead(head: Http1Head): void;
   /** Body bytes: a view of the fed chunk, valid as long as the caller keeps that chunk. */
   onBody(chunk: Uint8Array): void;
   onTrailers?(rawHeaders: Array<[string, string]>): void;
@@ -118,10 +117,15 @@ export class ResponseParser {
     return this.#blk.subarray(0, this.#blkLen);
   }
 
-  /** Starts a message. noBody: a response to HEAD (or a CONNECT 2xx), bodiless whatever its headers say. */
-  reset(noBody: boolean): void {
+  /**
+   * Starts a message. noBody: a response to HEAD (or a CONNECT 2xx), bodiless whatever its
+   * headers say. maxHeaderSize: this message's head limit (each request may set its own).
+   */
+  reset(noBody: boolean, maxHeaderSize: number = this.#maxSize): void {
+    if (!(maxHeaderSize > 0)) throw new RangeError("maxHeaderSize must be a positive number");
     this.#st = S_WAIT;
     this.#noBody = noBody;
+    this.#maxSize = maxHeaderSize;
     this.#seen = this.#blkLen = this.#lineLen = this.#size = this.#digits = this.#lineBytes = 0;
     this.#lastCR = this.#inExt = this.#cr = false;
   }
@@ -396,7 +400,7 @@ export class ResponseParser {
     else if (hasTE) framing = chunked ? "chunked" : "close"; // §6.3 item 4
     else if (length >= 0) framing = "length";
     else framing = "close"; // §6.3 item 8
-    const head: ResponseHead = {
+    const head: Http1Head = {
       status,
       statusText: e > 12 ? s.slice(13, e) : "",
       httpVersion: http10 ? "1.0" : "1.1",
