@@ -179,6 +179,18 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.#err = new HansomError("aborted", "The response body was cancelled", { phase: "body" });
   }
 
+  /** The socket was handed over: ends this reader and returns the chunks it had not handed out. */
+  detachQueued(): Uint8Array[] {
+    const q = this.#q;
+    this.#unlisten();
+    this.#q = [];
+    this.#qBytes = 0;
+    this.keep = null;
+    if (!this.#done && !this.#err) this.#err = new HansomError("closed", "The connection was detached", { phase: "body" });
+    this.#limits.onSettle?.();
+    return q;
+  }
+
   #unlisten(): void {
     this.#limits.signal?.removeEventListener("abort", this.#onAbort);
   }
