@@ -1,7 +1,7 @@
 // The one reader of a response body: a small queue between the connection (push) and the
 // consumer (pull). Every way of reading (stream, iterator, bytes, multipart) goes through it,
 // so limits, progress and backpressure are enforced in one place.
-import { HansomError, abortError } from "./errors.ts";
+import { HansomError, abortError, limitError } from "./errors.ts";
 import type { BodySink, BodySource } from "./exchange.ts";
 import { concatBytes } from "./bytes.ts";
 
@@ -73,7 +73,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     const max = this.#limits.maxBody;
     if (max !== undefined && this.#loaded > max) {
       this.#source.cancel();
-      this.error(new HansomError("body_too_large", `The response body is larger than ${max} bytes (maxBody / maxLength)`, { phase: "body" }));
+      this.error(limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body"));
       return false;
     }
     this.#q.push(chunk);

@@ -1,5 +1,5 @@
 // Response: status and headers at once, the body read once by whichever way the caller picks.
-import { HansomError } from "./errors.ts";
+import { HansomError, limitError } from "./errors.ts";
 import type { BodySource, HttpVersion, ResponseHead } from "./exchange.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { BodyChannel } from "./response-body.ts";
@@ -371,7 +371,7 @@ function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncI
       const r = await it.next();
       if (!r.done && (n += r.value.byteLength) > max) {
         await it.return?.();
-        throw new HansomError("body_too_large", `The response body is larger than ${max} bytes (maxBody / maxLength)`, { phase: "body" });
+        throw limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body");
       }
       return r;
     },
@@ -381,7 +381,7 @@ function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncI
 
 function onceIterator(b: Uint8Array, maxLength: number | undefined): AsyncIterator<Uint8Array> {
   if (maxLength !== undefined && b.byteLength > maxLength) {
-    const e = new HansomError("body_too_large", `The response body is larger than ${maxLength} bytes (maxLength)`, { phase: "body" });
+    const e = limitError("body_too_large", "The response body is", maxLength, "maxLength", "body");
     return { next: () => Promise.reject(e) };
   }
   let done = b.byteLength === 0;

@@ -11,7 +11,7 @@
 // or the next pipelined response. The body framing is chosen once, when the head ends (§6.3).
 // A head (or trailer section) split across chunks is the only thing ever buffered. This file
 // finds the blocks and chooses the framing; fields.ts decodes and splits the field lines.
-import { HansomError } from "../errors.ts";
+import { HansomError, limitError } from "../errors.ts";
 import type { ResponseHead, WireState } from "../exchange.ts";
 import { bad, CLOSE, isCtl, KEEP_ALIVE, lastElement, latin1, parseFields, parseLength } from "./fields.ts";
 
@@ -319,7 +319,7 @@ export class ResponseParser {
 
   #tooLarge(): HansomError {
     const what = this.#st === S_TRAILERS ? "trailer section" : "response head";
-    return bad(`${what} larger than ${this.#maxSize} bytes (the maxHeaderSize option)`);
+    return limitError("bad_response", what, this.#maxSize, "maxHeaderSize", "response");
   }
 
   /** The whole block: a view of the chunk when it arrived in one piece, else the buffer. */
