@@ -119,8 +119,11 @@ export class Http1Connection implements HttpConnection, BodySource {
       this.#parser.reset(spec.noBody, spec.maxHeaderSize);
       this.#recv.ms = spec.recvTimeout;
       spec.signal?.addEventListener("abort", this.#onAbort, { once: true });
+      // The head is written (synchronously, inside #send) before reading resumes: bytes a
+      // runtime held for a resumed socket must not be read as the answer to an unsent request.
+      const sent = this.#send(x, head);
       this.#setWant("head");
-      this.#send(x, head).catch((e: unknown) => {
+      sent.catch((e: unknown) => {
         // A send failure after the head arrived is the server cutting the upload short:
         // the response stands, the connection does not (sendDone stays false).
         if (x.head || this.#x !== x) return;

@@ -53,6 +53,8 @@ export class Exchange {
     if (!this.sendDone) return "the request body was not fully sent";
     // RFC 9112 §6.3: bytes past the end of the message mean framing is out of step (smuggling).
     if (this.extra) return "bytes followed the end of the response";
+    // RFC 9112 §9.6: a peer that sent FIN is done with the connection, whatever it said before.
+    if (this.eof) return "the server closed its side of the connection";
     if (socketClosed) return "the socket closed";
     return null;
   }
