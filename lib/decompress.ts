@@ -1,8 +1,9 @@
-// Content-Encoding decoding (RFC 9110 §8.4): picks a decoder per coding, preferring the Web
-// DecompressionStream and falling back to the runtime's zlib (lib/runtime/*/decompress.ts),
-// and pulls a body through it with real backpressure: compressed bytes are read from the
-// source only as decoded bytes are consumed, and `maxBody` counts decoded bytes, so a small
-// body that inflates to gigabytes stops at the limit with flat memory.
+// Content-Encoding decoding (RFC 9110 §8.4): picks a decoder per coding, from the runtime
+// adapter's zlib (lib/runtime/*/decompress.ts, which knows where its runtime's own streams fall
+// short) or else the Web DecompressionStream, and pulls a body through it with real
+// backpressure: compressed bytes are read from the source only as decoded bytes are consumed,
+// and `maxBody` counts decoded bytes, so a small body that inflates to gigabytes stops at the
+// limit with flat memory.
 import { HansomError } from "./errors.ts";
 
 /** A decoder stage: compressed bytes in on `writable`, decoded bytes out on `readable`. */
@@ -226,6 +227,7 @@ class DecodedBody implements AsyncIterableIterator<Uint8Array> {
   #sourceDone = false;
   #sourceClosed = false;
   #done = false;
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(source: AsyncIterator<Uint8Array>, encoding: string | Decoder | null, opts: DecodeOptions) {
     this.#source = source;
@@ -237,7 +239,14 @@ class DecodedBody implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
+  /** Calls run one after another, so the source never sees two reads at once. */
+  next(): Promise<IteratorResult<Uint8Array>> {
+    const p = this.#turn.then(() => this.#next());
+    this.#turn = p.catch(() => {});
+    return p;
+  }
+
+  async #next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#err) throw this.#err;
     if (this.#done) return DONE;
     let chunk: Uint8Array | null;

@@ -285,6 +285,33 @@ test("decompress - the iterator stays failed, and return() gives the source back
   }
 });
 
+test("decompress - next() calls made at once are served in order, one source read at a time", async () => {
+  const plain = payload(300000, true);
+  for (const [encoding, wire] of [["gzip", u8(zlib.gzipSync(plain))], ["identity", plain]] as const) {
+    let reading = 0;
+    let overlapped = false;
+    const inner = slices(wire, 1000);
+    const src: AsyncIterator<Uint8Array> = {
+      async next() {
+        overlapped ||= reading > 0;
+        reading++;
+        await new Promise((r) => setTimeout(r, 0));
+        reading--;
+        return inner.next();
+      },
+    };
+    const it = decodeBody(src, encoding, { decoders: adapter });
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const batch = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
+      for (const r of batch) if (!r.done) parts.push(r.value);
+      if (batch.some((r) => r.done)) break;
+    }
+    assert.deepEqual(concat(parts), plain, encoding);
+    assert.equal(overlapped, false, `${encoding}: the source was read twice at once`);
+  }
+});
+
 test("decompress - a slow consumer holds back the compressed source", async () => {
   const plain = payload(4 * MiB, true);
   const fixtures: Array<[string, Uint8Array]> = [["gzip", u8(zlib.gzipSync(plain, { level: 1 }))], ["br", u8(zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }))]];

@@ -1,8 +1,9 @@
 // node:zlib decoders as Web stream pairs. Node decodes every coding with them; Deno and Bun
-// implement node:zlib too, and their adapters take from here what their DecompressionStream lacks. Each pair keeps zlib's own backpressure: the readable side resumes
-// the zlib stream only when its reader wants more, and a paused zlib stream stops inflating
-// once its output buffer is full, so a write is not acknowledged (and the caller pulls no
-// more compressed bytes) until the output has been read.
+// implement node:zlib too, and their adapters take from here what their DecompressionStream
+// lacks. Each pair keeps zlib's own backpressure: the readable side resumes the zlib stream
+// only when its reader wants more, and a paused zlib stream stops inflating once its output
+// buffer is full, so a write is not acknowledged (and the caller pulls no more compressed
+// bytes) until the output has been read.
 // The Web-only check of lib/ (lib/tsconfig.web.json) has no Node types and does not exclude this
 // folder; the full build (tsconfig.json) type-checks these two imports as usual.
 // @ts-ignore
@@ -78,7 +79,7 @@ export function zlibFactories(): Record<string, ZlibDecoderFactory> {
     "deflate-raw": () => zlibPair(zlib.createInflateRaw(opts)),
     br: () => zlibPair(zlib.createBrotliDecompress(opts)),
   };
-  // Node >= 22.15 / 23.8, Deno 2, Bun 1.2; absent on Node 20.
+  // Node >= 22.15 / 23.8 (so Node 24), Deno 2.9 and Bun 1.4 have it; Node 20 does not.
   const zstd = (zlib as unknown as { createZstdDecompress?: Make }).createZstdDecompress;
   if (typeof zstd === "function") out["zstd"] = () => zlibPair(zstd(opts));
   return out;
