@@ -34,6 +34,7 @@ export const DEFAULTS = {
   connectTimeout: 8000,
   recvTimeout: 5000,
   maxHeaderSize: 65536,
+  decompress: false,
 } as const;
 
 function bad(message: string, cause?: unknown): never {
@@ -132,6 +133,7 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   },
   onProgress: { scope: "request", check: fn },
   // Per exchange, not per connection: a pooled socket honours each request's own limit.
+  decompress: { scope: "request", check: boolean },
   maxHeaderSize: { scope: "request", check: (v, n) => (typeof v === "number" && v >= 1) || bad(`Option ${n} must be a byte count >= 1, got ${describe(v)}`) },
 };
 

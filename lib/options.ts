@@ -62,4 +62,10 @@ export interface RequestOptions {
   onProgress?: (p: Progress) => void;
   /** Largest response head in bytes. @default 65536 */
   maxHeaderSize?: number;
+  /**
+   * Decode the response body's Content-Encoding (gzip, x-gzip, deflate, br, zstd where the
+   * runtime has them) and send Accept-Encoding for those unless the caller set one. maxBody
+   * counts decoded bytes; res.headers keeps the server's Content-Encoding. @default false
+   */
+  decompress?: boolean;
 }

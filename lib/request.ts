@@ -22,6 +22,13 @@ import { routeFor } from "./route.ts";
 import type { Route } from "./route.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 import { tlsKey } from "./tls-key.ts";
+import { acceptEncoding as acceptEncodingOf, availableCodings } from "./decompress.ts";
+import type { DecoderFactories } from "./decompress.ts";
+
+/** The Accept-Encoding that decompress: true sends: the codings this runtime decodes. */
+function acceptEncodingFor(decoders: DecoderFactories): string {
+  return acceptEncodingOf(availableCodings(decoders));
+}
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 const USER_AGENT = "hansom/0.1";
@@ -167,6 +174,8 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   const boundaryHint = boundaryFromContentType(req.headers.get("content-type") ?? null) ?? undefined;
   const started = Date.now();
   const adapter = await getAdapter();
+  const decoders = opts.decompress ? await adapter.decoders() : undefined;
+  const acceptEncoding = decoders ? acceptEncodingFor(decoders) : null;
   const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), req.headers);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
   const maxRedirect = opts.maxRedirect ?? DEFAULTS.maxRedirect;
@@ -174,7 +183,7 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
   const firstOrigin = originOf(req.url);
   for (;;) {
-    const { head, source, empty, conn, reused, timings } = await sendHop(hop, opts, adapter, dispatcher, started);
+    const { head, source, empty, conn, reused, timings } = await sendHop(hop, opts, adapter, dispatcher, started, acceptEncoding);
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
     const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
     const res = new Response({
@@ -192,6 +201,8 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
         local: conn.local,
         reused,
         redirects: redirects.length,
+        attempts: 1,
+        decoded: null,
         timings,
       },
       limits: {
@@ -201,6 +212,7 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
         onProgress: opts.onProgress as ((p: { phase: "download"; loaded: number; total?: number }) => void) | undefined,
       },
       startedAt: started,
+      decoders,
     });
     if (!plan || location === undefined) {
       if (opts.withBody) {
@@ -249,9 +261,10 @@ function findLocation(head: ResponseHead): string | undefined {
 }
 
 /** Checks out a connection and sends one hop, retrying once on a stale reused socket. */
-async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, dispatcher: Dispatcher, started: number) {
+async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, dispatcher: Dispatcher, started: number, acceptEncoding: string | null) {
   const route = routeFor(opts.proxy, hop.url, adapter);
   const wire = buildHeaders(hop, opts, route);
+  if (acceptEncoding && !hop.headers.has("accept-encoding")) wire.push(["Accept-Encoding", acceptEncoding]);
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);

@@ -8,6 +8,8 @@ import type { BodyLimits } from "./response-body.ts";
 import { detachedSocket } from "./detached.ts";
 import type { DetachedSocket } from "./detached.ts";
 import { MultipartDecoder, boundaryFromContentType } from "./multipart/decode.ts";
+import { availableCodings, decodeBody, decoderFor, parseCodings } from "./decompress.ts";
+import type { Decoder, DecoderFactories } from "./decompress.ts";
 import type { ReceivePartEvent } from "./multipart/decode.ts";
 
 /** One redirect that was followed. */
@@ -28,6 +30,10 @@ export interface RequestInfo {
   local: SocketAddress;
   reused: boolean;
   redirects: number;
+  /** Attempts made for the final hop: 1, plus each retry (the retry option). */
+  attempts: number;
+  /** The Content-Encoding decoded (decompress: true), e.g. "gzip"; null when the body is as sent. */
+  decoded: string | null;
   timings: { connect?: number; firstByte?: number; total?: number };
 }
 
@@ -56,6 +62,8 @@ export interface ResponseInit {
   startedAt: number;
   /** A body that is there but empty (Content-Length: 0): a stream, not null. */
   empty?: boolean;
+  /** decompress: true: the runtime's decoders; the body's Content-Encoding is undone with them. */
+  decoders?: DecoderFactories;
 }
 
 const utf8 = new TextDecoder();
@@ -102,6 +110,8 @@ export class Response implements AsyncIterable<Uint8Array> {
   #headers: Headers | null = null;
   /** The `body` stream, built on first use (undefined: not yet). */
   #stream: ReadableStream<Uint8Array> | null | undefined;
+  /** Undoes the body's Content-Encoding (decompress: true), made when a reader takes the body. */
+  #decoder: (() => Decoder | null) | null = null;
 
   /** @internal */
   constructor(init: ResponseInit) {
@@ -122,6 +132,17 @@ export class Response implements AsyncIterable<Uint8Array> {
       : h.status === 101 ? { kind: "upgraded", source: src }
       : { kind: "unread", source: src };
     this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - init.startedAt) };
+    const ce = init.decoders && this.#state.kind === "unread" ? this.headers.get("content-encoding") : null;
+    if (ce) {
+      const decoders = init.decoders;
+      // Known now so info() can say what will be decoded; the decoder is built by the reader.
+      const codings = parseCodings(ce);
+      const available = availableCodings(decoders);
+      if (codings.length > 0 && codings.every((c) => available.includes(c))) {
+        this.#info.decoded = codings.join(", ");
+        this.#decoder = () => decoderFor(ce, decoders);
+      }
+    }
     if (src) abandoned.register(this, src, this);
     else this.#info.timings.total = Date.now() - init.startedAt;
   }
@@ -234,8 +255,8 @@ export class Response implements AsyncIterable<Uint8Array> {
         st.source.cancel();
         return;
       case "reading":
-        if (st.channel) st.channel.cancel();
-        else await st.it.return?.();
+        if (st.it !== st.channel) await st.it.return?.();
+        st.channel?.cancel();
         return;
       case "continued":
         await st.rest.return?.();
@@ -319,14 +340,17 @@ export class Response implements AsyncIterable<Uint8Array> {
         it = limited(st.rest, max);
         break;
       case "unread": {
-        // skip() discards: maxBody guards what a reader keeps, not what it throws away.
-        const limits = reader === "skip()" ? { ...this.#limits, maxBody: undefined } : { ...this.#limits, maxBody: max };
+        // skip() discards: maxBody guards what a reader keeps, not what it throws away; and
+        // with a decoder, maxBody counts decoded bytes, so the channel carries no limit.
+        const decoder = reader === "skip()" ? null : this.#decoder?.() ?? null;
+        const limits = reader === "skip()" || decoder ? { ...this.#limits, maxBody: undefined } : { ...this.#limits, maxBody: max };
         const ch = new BodyChannel(st.source, { ...limits, onSettle: () => abandoned.unregister(ch) });
         abandoned.unregister(this);
         // Once reading has started, abandoning the reader must still free the socket; the
         // registration ends with the body so settled exchanges do not linger until a full GC.
         abandoned.register(ch, st.source, ch);
-        it = channel = ch;
+        channel = ch;
+        it = decoder ? decodeBody(ch, decoder, { maxBody: max }) : ch;
         break;
       }
     }

@@ -392,6 +392,7 @@ export const bunSockets: SocketAdapter = {
     }
     return ready;
   },
+  decoders: () => import("./bun/decompress.ts").then((m) => m.zlibDecoders()),
   env(name: string): string | undefined {
     return Bun.env[name];
   },

@@ -346,6 +346,7 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
 export const denoSockets: SocketAdapter = {
   runtime: "deno",
   connect,
+  decoders: () => import("./deno/decompress.ts").then((m) => m.zlibDecoders()),
   env(name: string): string | undefined {
     try {
       return Deno.env.get(name);

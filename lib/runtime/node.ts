@@ -152,6 +152,7 @@ export const nodeSockets: SocketAdapter = {
     }
     return settle(net.connect({ host: spec.host, port: spec.port }), "connect", spec.timeout, spec.signal, what, false);
   },
+  decoders: () => import("./node/decompress.ts").then((m) => m.zlibDecoders()),
   env(name: string): string | undefined {
     return process.env[name];
   },

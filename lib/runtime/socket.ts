@@ -1,6 +1,7 @@
 // The contract every runtime adapter implements (node.ts, deno.ts, bun.ts). Everything above
 // lib/runtime talks to sockets and files only through these types, so a new runtime is one file.
 import type { HansomError } from "../errors.ts";
+import type { DecoderFactories } from "../decompress.ts";
 
 /** A socket endpoint: hackney's peername / sockname. */
 export interface SocketAddress {
@@ -101,4 +102,6 @@ export interface SocketAdapter {
   openFile(path: string): Promise<FileHandle>;
   /** An environment variable (proxy: "env"); undefined when unset or not permitted. */
   env(name: string): string | undefined;
+  /** This runtime's zlib decoders for the content-codings its DecompressionStream lacks or gets wrong (loaded on first use). */
+  decoders(): Promise<DecoderFactories>;
 }

@@ -12,6 +12,7 @@ function adapterWith(env: Record<string, string> = {}): SocketAdapter {
     connect: () => Promise.reject(new Error("no connections in this spec")),
     openFile: () => Promise.reject(new Error("no files in this spec")),
     env: (name) => env[name],
+    decoders: () => Promise.resolve({}),
   };
 }
 const HTTP = parseUrl("http://example.com/x");

@@ -4,11 +4,7 @@
 // only when its reader wants more, and a paused zlib stream stops inflating once its output
 // buffer is full, so a write is not acknowledged (and the caller pulls no more compressed
 // bytes) until the output has been read.
-// The Web-only check of lib/ (lib/tsconfig.web.json) has no Node types and does not exclude this
-// folder; the full build (tsconfig.json) type-checks these two imports as usual.
-// @ts-ignore
 import * as zlib from "node:zlib";
-// @ts-ignore
 import type { Transform } from "node:stream";
 import { hasNativeDecoder } from "../../decompress.ts";
 
