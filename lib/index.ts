@@ -1,4 +1,4 @@
-// The public surface of hansom (shared API.md), name by name.
+// The public surface of hansom, name by name: every export is listed here.
 import { request, get, head, post, put, patch, del, options, trace } from "./client.ts";
 import { connect, Connection } from "./connection.ts";
 import { Pool, defaultPool } from "./pool.ts";
@@ -7,6 +7,7 @@ import { AsyncStream } from "./events.ts";
 import { HansomError, isHansomError } from "./errors.ts";
 import { parseUrl, pathEncode, urlEncode, urlDecode, qs, parseQs, makeUrl } from "./url.ts";
 import { boundary, multipartLength } from "./multipart/encode.ts";
+import { CookieJar } from "./cookie-jar.ts";
 
 export { request, get, head, post, put, patch, del, options, trace };
 export { connect, Connection };
@@ -16,6 +17,7 @@ export { AsyncStream };
 export { HansomError, isHansomError };
 export { parseUrl, pathEncode, urlEncode, urlDecode, qs, parseQs, makeUrl };
 export { boundary, multipartLength };
+export { CookieJar };
 
 export type { AsyncRequestOptions, StreamedRequestOptions } from "./client.ts";
 export type { ConnectOptions } from "./connection.ts";
@@ -33,6 +35,8 @@ export type { SendPartEvent } from "./multipart/writer.ts";
 export type { ReceivePartEvent } from "./multipart/decode.ts";
 export type { ProxyOption } from "./proxy/index.ts";
 export type { SocketAddress, TlsOptions } from "./runtime/socket.ts";
+export type { CookieStore, CookieInfo, CookieJarOptions } from "./cookie-jar.ts";
+export type { RetryOptions } from "./retry-policy.ts";
 
 /** Every export in one object: `import hansom from "hansom"`. */
 const hansom = {
@@ -40,6 +44,6 @@ const hansom = {
   connect, Connection, Pool, defaultPool, Response, AsyncStream,
   HansomError, isHansomError,
   parseUrl, pathEncode, urlEncode, urlDecode, qs, parseQs, makeUrl,
-  boundary, multipartLength,
+  boundary, multipartLength, CookieJar,
 };
 export default hansom;

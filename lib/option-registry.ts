@@ -8,6 +8,7 @@ import type { Pool } from "./pool.ts";
 import { isToken } from "./http1/encode.ts";
 import { assertHeaderValue } from "./http1/encode.ts";
 import { headerPairs, validateHeaderPairs } from "./headers.ts";
+import { resolveRetry } from "./retry-policy.ts";
 
 /**
  * Where an option acts. "connection": how the socket is opened; `key` ones make a different
@@ -134,6 +135,14 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   onProgress: { scope: "request", check: fn },
   // Per exchange, not per connection: a pooled socket honours each request's own limit.
   decompress: { scope: "request", check: boolean },
+  retry: { scope: "request", check: (v) => void resolveRetry(v as RequestOptions["retry"]) },
+  cookieJar: {
+    scope: "request",
+    check: (v, n) => {
+      const j = v as { getCookieString?: unknown; setCookie?: unknown };
+      if (!(typeof v === "object" && v !== null && typeof j.getCookieString === "function" && typeof j.setCookie === "function")) bad(`Option ${n} must be a CookieJar or an object with getCookieString(url) and setCookie(cookie, url)`);
+    },
+  },
   maxHeaderSize: { scope: "request", check: (v, n) => (typeof v === "number" && v >= 1) || bad(`Option ${n} must be a byte count >= 1, got ${describe(v)}`) },
 };
 

@@ -6,6 +6,8 @@ import type { TlsOptions } from "./runtime/socket.ts";
 import type { ResponseEvent } from "./events.ts";
 import type { ProxyOption } from "./proxy/index.ts";
 import type { HeadersInput } from "./headers.ts";
+import type { RetryOptions } from "./retry-policy.ts";
+import type { CookieStore } from "./cookie-jar.ts";
 
 export type { HeadersInput };
 
@@ -68,4 +70,11 @@ export interface RequestOptions {
    * counts decoded bytes; res.headers keeps the server's Content-Encoding. @default false
    */
   decompress?: boolean;
+  /**
+   * Retries of a failed request, as got and ky do them: a limit, or the rules (statuses,
+   * methods, backoff, Retry-After). Only idempotent methods and bodies that can be sent again.
+   */
+  retry?: number | RetryOptions;
+  /** A CookieJar (or any store with getCookieString/setCookie): cookies sent from it and stored into it on every hop. */
+  cookieJar?: CookieStore;
 }

@@ -5,7 +5,7 @@ import { HansomError, withContext } from "./errors.ts";
 import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
 import { failedBeforeResponse } from "./exchange.ts";
-import type { HttpConnection, Release, RequestSpec, ResponseHead } from "./exchange.ts";
+import type { BodySource, HttpConnection, Release, RequestSpec, ResponseHead } from "./exchange.ts";
 import { Http1Connection } from "./http1/connection.ts";
 import { Response } from "./response.ts";
 import type { RedirectRecord } from "./response.ts";
@@ -22,6 +22,10 @@ import { routeFor } from "./route.ts";
 import type { Route } from "./route.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 import { tlsKey } from "./tls-key.ts";
+import { resolveRetry, retryDelay, sleep } from "./retry-policy.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
+import type { CookieStore } from "./cookie-jar.ts";
+import { jarCookieHeader, storeCookies } from "./cookie-flow.ts";
 import { acceptEncoding as acceptEncodingOf, availableCodings } from "./decompress.ts";
 import type { DecoderFactories } from "./decompress.ts";
 
@@ -88,7 +92,7 @@ interface Hop {
 }
 
 /** The fields of a hop in the caller's order, hansom's after; the protocol adds its own. */
-function buildHeaders(hop: Hop, opts: RequestOptions, route: Route): Array<[string, string]> {
+function buildHeaders(hop: Hop, opts: RequestOptions, route: Route, jarCookie: string): Array<[string, string]> {
   const user = hop.headers;
   const out = user.pairs.slice();
   if (!user.has("user-agent")) out.push(["User-Agent", USER_AGENT]);
@@ -96,8 +100,9 @@ function buildHeaders(hop: Hop, opts: RequestOptions, route: Route): Array<[stri
     const cred = opts.basicAuth ?? (hop.url.user || hop.url.password ? [hop.url.user, hop.url.password] : null);
     if (cred) out.push(["Authorization", `Basic ${base64(`${cred[0]}:${cred[1]}`)}`]);
   }
-  if (hop.sameOrigin && opts.cookie !== undefined) {
-    const c = Array.isArray(opts.cookie) ? opts.cookie.join("; ") : opts.cookie;
+  const own = hop.sameOrigin && opts.cookie !== undefined ? (Array.isArray(opts.cookie) ? opts.cookie.join("; ") : opts.cookie) : "";
+  if (own || jarCookie) {
+    const c = own && jarCookie ? `${own}; ${jarCookie}` : own || jarCookie;
     // One Cookie header (RFC 6265 §5.4): the option joins a caller's Cookie header if there is one.
     const at = out.findIndex(([k]) => k.toLowerCase() === "cookie");
     if (at >= 0 && c) out[at] = [out[at]![0], `${out[at]![1]}; ${c}`];
@@ -178,12 +183,13 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   const acceptEncoding = decoders ? acceptEncodingFor(decoders) : null;
   const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), req.headers);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
+  const ctx: HopContext = { opts, adapter, dispatcher, started, acceptEncoding, jar: opts.cookieJar ?? null, retry: resolveRetry(opts.retry) };
   const maxRedirect = opts.maxRedirect ?? DEFAULTS.maxRedirect;
   const redirects: RedirectRecord[] = [];
   let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
   const firstOrigin = originOf(req.url);
   for (;;) {
-    const { head, source, empty, conn, reused, timings } = await sendHop(hop, opts, adapter, dispatcher, started, acceptEncoding);
+    const { head, source, empty, conn, reused, timings, attempts } = await sendWithRetries(hop, ctx);
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
     const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
     const res = new Response({
@@ -201,7 +207,7 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
         local: conn.local,
         reused,
         redirects: redirects.length,
-        attempts: 1,
+        attempts,
         decoded: null,
         timings,
       },
@@ -255,15 +261,76 @@ function inputError(e: unknown): never {
   throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
 }
 
+/** The first value of a response field (`lower` is a lower-case name), or null. */
+function headerValue(head: ResponseHead, lower: string): string | null {
+  for (const [k, v] of head.rawHeaders) if (k.length === lower.length && k.toLowerCase() === lower) return v;
+  return null;
+}
+
 function findLocation(head: ResponseHead): string | undefined {
-  for (const [k, v] of head.rawHeaders) if (k.length === 8 && k.toLowerCase() === "location") return v;
-  return undefined;
+  return headerValue(head, "location") ?? undefined;
 }
 
 /** Checks out a connection and sends one hop, retrying once on a stale reused socket. */
-async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, dispatcher: Dispatcher, started: number, acceptEncoding: string | null) {
+/** What every hop of one request shares. */
+interface HopContext {
+  opts: RequestOptions;
+  adapter: SocketAdapter;
+  dispatcher: Dispatcher;
+  started: number;
+  acceptEncoding: string | null;
+  jar: CookieStore | null;
+  retry: RetryPolicy | null;
+}
+
+type HopResult = Awaited<ReturnType<typeof sendHop>>;
+
+/**
+ * Sends a hop under the retry option: a retryable status or network failure is tried again
+ * after the policy's delay (the signal cuts the wait short), when the method allows it and
+ * the body can be sent again. Cookies go from and into the jar on every attempt.
+ */
+async function sendWithRetries(hop: Hop, ctx: HopContext): Promise<HopResult & { attempts: number }> {
+  const { opts, jar, retry } = ctx;
+  const replayable = hop.body === null || hop.body.replayable;
+  for (let attempt = 1; ; attempt++) {
+    const jarCookie = jar ? await jarCookieHeader(jar, hop.url.href) : "";
+    let r: HopResult;
+    try {
+      r = await sendHop(hop, ctx, jarCookie);
+    } catch (e) {
+      const delay = retry && replayable && e instanceof HansomError ? retryDelay(retry, attempt, { method: hop.method, errorCode: e.code }) : null;
+      if (delay === null) throw e;
+      await sleep(delay, opts.signal);
+      continue;
+    }
+    if (jar) await storeCookies(jar, hop.url.href, r.head.rawHeaders);
+    if (retry && replayable) {
+      const delay = retryDelay(retry, attempt, { method: hop.method, status: r.head.status, retryAfterHeader: headerValue(r.head, "retry-after") });
+      if (delay !== null) {
+        // The answer is dropped: small bodies are drained so the connection is reused.
+        if (r.source) await discardBody(r.source, r.head);
+        await sleep(delay, opts.signal);
+        continue;
+      }
+    }
+    return { ...r, attempts: attempt };
+  }
+}
+
+/** Reads and drops a body that nobody will see (a retried answer). */
+async function discardBody(source: BodySource, head: ResponseHead): Promise<void> {
+  if (head.contentLength === null || head.contentLength > 65536) {
+    source.cancel();
+    return;
+  }
+  await new Promise<void>((resolve) => source.read({ data: () => true, end: () => resolve(), error: () => resolve() }));
+}
+
+async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
+  const { opts, adapter, dispatcher, started, acceptEncoding } = ctx;
   const route = routeFor(opts.proxy, hop.url, adapter);
-  const wire = buildHeaders(hop, opts, route);
+  const wire = buildHeaders(hop, opts, route, jarCookie);
   if (acceptEncoding && !hop.headers.has("accept-encoding")) wire.push(["Accept-Encoding", acceptEncoding]);
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
