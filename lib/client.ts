@@ -6,11 +6,9 @@ import type { ResponseEvent } from "./events.ts";
 import { StreamedRequest } from "./request-handle.ts";
 import type { RequestHandle } from "./request-handle.ts";
 import type { Response } from "./response.ts";
-import { getHeader, headerPairs, normalizeMethod, validateHeaders, validateOptions } from "./options.ts";
 import type { RequestOptions } from "./options.ts";
-import { parseUrl } from "./url.ts";
-import { performRequest } from "./request.ts";
-import type { RequestHooks } from "./request.ts";
+import { performRequest, prepareRequest } from "./request.ts";
+import type { PreparedRequest, RequestHooks } from "./request.ts";
 import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
@@ -22,20 +20,11 @@ export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | {
 /** Options that make request() resolve to a RequestHandle. */
 export type StreamedRequestOptions = Omit<RequestOptions, "body"> & { body: "stream" };
 
-/** Throws the input errors a request would hit, before anything is sent. */
-async function checkInput(method: string, url: string | URL, opts: RequestOptions): Promise<void> {
-  normalizeMethod(method);
-  validateOptions(opts);
-  const target = parseUrl(url);
-  validateHeaders(headerPairs(opts.headers), opts);
-  resolveProxy(opts.proxy, target, await getAdapter());
-}
-
 /** A body encoded up front, so that bad body input rejects request() itself. */
-async function preEncode(opts: RequestOptions): Promise<EncodedBody | null> {
-  const hint = boundaryFromContentType(getHeader(headerPairs(opts.headers), "content-type") ?? null) ?? undefined;
+async function preEncode(req: PreparedRequest): Promise<EncodedBody | null> {
+  const hint = boundaryFromContentType(req.headers.get("content-type") ?? null) ?? undefined;
   try {
-    return await encodeBody(opts.body, hint);
+    return await encodeBody(req.opts.body, hint);
   } catch (e) {
     if (e instanceof HansomError) throw e;
     throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
@@ -44,26 +33,27 @@ async function preEncode(opts: RequestOptions): Promise<EncodedBody | null> {
 
 /** @internal request() in its three shapes; Connection.request passes its own hooks. */
 export async function dispatch(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions, hooks: RequestHooks = {}): Promise<Response | AsyncStream | RequestHandle> {
-  const o = opts as RequestOptions;
-  // The plain shape validates inside performRequest, before any connection; the other two
-  // resolve before the request runs, so their input is checked here first.
-  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(method, url, o, hooks);
-  await checkInput(method, url, o);
+  // Input is checked once, here, before any connection, whichever shape the call takes.
+  const req = prepareRequest(method, url, opts as RequestOptions, hooks.baseHeaders);
+  const o = req.opts;
+  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(req, hooks);
+  // The other two shapes resolve before the request runs: a bad proxy option must fail now.
+  resolveProxy(o.proxy, req.url, await getAdapter());
   if (o.body === "stream") {
     if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
-    const headers = headerPairs(o.headers);
-    const cl = getHeader(headers, "content-length");
-    const length = cl !== undefined && getHeader(headers, "transfer-encoding") === undefined ? Number(cl) : null;
+    const headers = req.headers.pairs;
+    const cl = req.headers.get("content-length");
+    const length = cl !== undefined && !req.headers.has("transfer-encoding") ? Number(cl) : null;
     return new StreamedRequest(
-      (body, extra) => performRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }, { ...hooks, streamBody: body }),
+      (body, extra) => performRequest(prepareRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }), { ...hooks, baseHeaders: undefined, streamBody: body }),
       headers,
       length,
     );
   }
   // async / streamTo: events (streamTo alone implies async mode).
-  const body = await preEncode(o);
-  const plain: RequestOptions = { ...o, body: undefined, async: undefined, streamTo: undefined };
-  const stream = new AsyncStream((onRedirect) => performRequest(method, url, plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
+  const body = await preEncode(req);
+  const plain: PreparedRequest = { ...req, opts: { ...o, body: undefined, async: undefined, streamTo: undefined } };
+  const stream = new AsyncStream((onRedirect) => performRequest(plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
   if (o.streamTo) void stream.pipeTo(o.streamTo);
   return stream;
 }

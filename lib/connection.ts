@@ -1,13 +1,14 @@
 // connect() and Connection (hackney connect / send_request / setopts): requests in sequence
 // on one kept-alive socket, re-dialled when the server closed it between requests.
 import { HansomError } from "./errors.ts";
-import type { Http1Connection } from "./http1/connection.ts";
+import type { HttpConnection } from "./exchange.ts";
 import type { Response } from "./response.ts";
 import type { RequestOptions } from "./options.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { parseUrl, originOf } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
-import { headerPairs, validateHeaders, validateOptions } from "./options.ts";
+import { headerPairs } from "./headers.ts";
+import { validateOptions } from "./option-registry.ts";
 import { dialFor } from "./request.ts";
 import { dispatch } from "./client.ts";
 import type { AsyncRequestOptions, StreamedRequestOptions } from "./client.ts";
@@ -15,14 +16,14 @@ import type { AsyncStream } from "./events.ts";
 import type { RequestHandle } from "./request-handle.ts";
 import type { Dispatcher } from "./request.ts";
 
-/** The connection-level request options (API.md section 11). */
+/** The connection-level request options: TLS, timeouts, proxy, signal, and headers sent with every request. */
 export type ConnectOptions = Pick<RequestOptions, "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "signal" | "headers" | "maxHeaderSize">;
 
 /** One socket to one origin, requests sent in turn (hackney:connect). */
 export class Connection {
   #origin: ParsedUrl;
   #opts: RequestOptions;
-  #conn: Http1Connection | null = null;
+  #conn: HttpConnection | null = null;
   #busy = false;
   #closed = false;
   #waiters: Array<() => void> = [];
@@ -46,7 +47,7 @@ export class Connection {
     this.#key = key;
   }
 
-  async #checkout(key: string, dial: () => Promise<Http1Connection>): Promise<Http1Connection> {
+  async #checkout(key: string, dial: () => Promise<HttpConnection>): Promise<HttpConnection> {
     if (this.#closed) throw new HansomError("closed", "The connection was closed with close()", { phase: "checkout" });
     if (this.#key && key !== this.#key) {
       // A redirect to another origin: a one-off socket, closed after.
@@ -69,9 +70,9 @@ export class Connection {
       throw e;
     }
   }
-  #oneOff = new Set<Http1Connection>();
+  #oneOff = new Set<HttpConnection>();
 
-  #release(c: Http1Connection, reusable: boolean): void {
+  #release(c: HttpConnection, reusable: boolean): void {
     if (this.#oneOff.delete(c) || c !== this.#conn) {
       c.destroy();
       return;
@@ -91,18 +92,14 @@ export class Connection {
   request(method: string, path: string, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
     if (this.#closed) return Promise.reject(new HansomError("closed", "The connection was closed with close()", { phase: "checkout" }));
     const url = /^https?:\/\//i.test(path) ? path : `${originOf(this.#origin)}${path.startsWith("/") ? "" : "/"}${path}`;
-    const own = headerPairs((opts as RequestOptions).headers);
-    // A request's own header replaces the connection's header of the same name.
-    const names = new Set(own.map(([k]) => k.toLowerCase()));
-    const base = headerPairs(this.#opts.headers).filter(([k]) => !names.has(k.toLowerCase()));
-    const merged = { ...this.#opts, ...opts, headers: own } as RequestOptions;
-    return dispatch(method, url, merged, { dispatcher: this.#dispatcher, baseHeaders: base });
+    // A request's own header replaces the connection's header of the same name (prepareRequest).
+    const merged = { ...this.#opts, ...opts, headers: (opts as RequestOptions).headers } as RequestOptions;
+    return dispatch(method, url, merged, { dispatcher: this.#dispatcher, baseHeaders: headerPairs(this.#opts.headers) });
   }
 
   /** Changes options for the following requests (hackney:setopts). */
   setOptions(opts: Partial<RequestOptions>): void {
     validateOptions(opts);
-    if (opts.headers) validateHeaders(headerPairs(opts.headers), opts);
     this.#opts = { ...this.#opts, ...opts };
   }
 
@@ -116,7 +113,7 @@ export class Connection {
   }
   #socket() {
     if (!this.#conn) throw new HansomError("closed", "The connection is not open", { phase: "connect" });
-    return this.#conn.socket;
+    return { remote: this.#conn.peer, local: this.#conn.local };
   }
 
   /** Closes the socket; later requests reject with `closed` (hackney:close). */
@@ -132,7 +129,6 @@ export class Connection {
 export async function connect(url: string | URL, opts: ConnectOptions = {}): Promise<Connection> {
   const origin = parseUrl(url);
   validateOptions(opts);
-  validateHeaders(headerPairs(opts.headers), opts);
   const c = new Connection(origin, { ...opts });
   await c.open();
   return c;

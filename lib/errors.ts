@@ -11,7 +11,6 @@ export type HansomErrorCode =
   | "invalid_header"
   | "invalid_option"
   | "bad_response"
-  | "header_too_large"
   | "proxy_error"
   | "econnrefused"
   | "econnreset"
@@ -76,6 +75,15 @@ export function withContext(e: HansomError, method: string, url: string): Hansom
     e.message = `${e.message} (${method} ${url})`;
   }
   return e;
+}
+
+/**
+ * The one builder of limit errors, so every limit is reported the same way: what went past
+ * it, the limit, and the option that sets it ("... larger than 100 bytes (the maxHeaderSize option)").
+ */
+export function limitError(code: "bad_response" | "body_too_large", what: string, limit: number, option: string, phase: HansomErrorPhase): HansomError {
+  const prefix = code === "bad_response" ? "Invalid response: " : "";
+  return new HansomError(code, `${prefix}${what} larger than ${limit} bytes (the ${option} option)`, { phase });
 }
 
 /** The error for an aborted signal, keeping the signal's reason as cause. */

@@ -1,7 +1,8 @@
-// Pool: idle connections per key, one limit for the whole pool, a FIFO queue of waiters.
-// It never touches bytes: a Connection says whether it is reusable when it comes back.
+// Pool: connections per key, one limit for the whole pool, a FIFO queue of waiters. It never
+// touches bytes: a connection says whether it is reusable when an exchange is over, and how
+// many exchanges it carries at once (`capacity`: 1 for HTTP/1.1, more for a multiplexed one).
 import { HansomError, abortError } from "./errors.ts";
-import type { Http1Connection } from "./http1/connection.ts";
+import type { HttpConnection } from "./exchange.ts";
 import { timer, unrefTimer } from "./timers.ts";
 
 /** Pool settings (hackney's pool options). */
@@ -16,18 +17,21 @@ export interface PoolOptions {
 
 /** A snapshot of the pool's counters. */
 export interface PoolStats {
+  /** Requests holding a connection (checked out, dialling, or reading a body). */
   inUse: number;
+  /** Idle connections. */
   free: number;
+  /** Requests waiting for a connection. */
   queued: number;
   maxConnections: number;
 }
 
-type Dial = () => Promise<Http1Connection>;
+type Dial = () => Promise<HttpConnection>;
 
 interface Waiter {
   key: string;
   dial: Dial;
-  resolve(c: Http1Connection): void;
+  resolve(c: HttpConnection): void;
   reject(e: HansomError): void;
   timer: ReturnType<typeof setTimeout> | undefined;
   signal: AbortSignal | undefined;
@@ -35,10 +39,13 @@ interface Waiter {
 }
 
 interface Idle {
-  conn: Http1Connection;
+  conn: HttpConnection;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+function invalid(message: string, cause?: unknown): HansomError {
+  return new HansomError("invalid_option", message, { phase: "input", cause });
+}
 
 /** A set of keep-alive connections shared by requests (hackney_pool). */
 export class Pool {
@@ -48,24 +55,38 @@ export class Pool {
   /** Idle connections by key, most recently used last. */
   #idle = new Map<string, Idle[]>();
   #idleCount = 0;
-  /** Connections checked out or being dialled. */
-  #busy = 0;
+  /** Connections open and not idle, plus dials in progress: with #idleCount, what the limit counts. */
+  #open = 0;
+  /** Requests holding a connection (stats().inUse). */
+  #inFlight = 0;
+  /** Exchanges checked out per busy connection; a multiplexed one is shared while it has room. */
+  #load = new Map<HttpConnection, number>();
+  /** Busy connections by key that carry more than one exchange at once (HTTP/2). */
+  #shared = new Map<string, Set<HttpConnection>>();
   #queue: Waiter[] = [];
-  /** Connections checked out when close() ran: destroyed when they come back. */
-  #doomed = new WeakSet<Http1Connection>();
-  #out = new Set<Http1Connection>();
+  /** Connections busy when close() ran, or that refused more work: closed when their last exchange ends. */
+  #doomed = new WeakSet<HttpConnection>();
 
+  /** Checks its options; a bad one is `invalid_option`. */
   constructor(opts: PoolOptions = {}) {
+    if (typeof opts !== "object" || opts === null) throw invalid("Pool options must be an object");
     const max = opts.maxConnections ?? 50;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`hansom: maxConnections must be a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1) throw invalid(`Option maxConnections must be a positive integer, got ${String(max)}`);
+    const idle = opts.idleTimeout ?? 2000;
+    if (typeof idle !== "number" || !(idle >= 0)) throw invalid(`Option idleTimeout must be a number of milliseconds >= 0, got ${String(idle)}`);
+    const co = opts.checkoutTimeout;
+    if (co !== undefined && (typeof co !== "number" || !(co >= 0))) throw invalid(`Option checkoutTimeout must be a number of milliseconds >= 0, got ${String(co)}`);
+    for (const k of Object.keys(opts)) {
+      if (k !== "maxConnections" && k !== "idleTimeout" && k !== "checkoutTimeout") throw invalid(`Unknown Pool option ${JSON.stringify(k)}`);
+    }
     this.maxConnections = max;
-    this.idleTimeout = opts.idleTimeout ?? 2000;
-    this.checkoutTimeout = opts.checkoutTimeout;
+    this.idleTimeout = idle;
+    this.checkoutTimeout = co;
   }
 
-  /** Counters: connections in use, idle, waiters queued. */
+  /** Counters: requests holding a connection, idle connections, waiters queued. */
   stats(): PoolStats {
-    return { inUse: this.#busy, free: this.#idleCount, queued: this.#queue.length, maxConnections: this.maxConnections };
+    return { inUse: this.#inFlight, free: this.#idleCount, queued: this.#queue.length, maxConnections: this.maxConnections };
   }
 
   /**
@@ -73,27 +94,21 @@ export class Pool {
    * The pool stays usable: a later request opens new connections (as hackney restarts a pool).
    */
   async close(): Promise<void> {
-    for (const c of this.#out) this.#doomed.add(c);
+    for (const c of this.#load.keys()) this.#doomed.add(c);
     for (const list of this.#idle.values()) for (const i of list) this.#dropIdle(i, false);
     this.#idle.clear();
     this.#idleCount = 0;
     for (const w of this.#queue.splice(0)) this.#settle(w, new HansomError("closed", "The pool was closed", { phase: "checkout" }));
   }
 
-  /** A connection for `key`: an idle one, a new one from dial(), or the next free one. */
-  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal): Promise<Http1Connection> {
+  /** @internal A connection for `key`: one with room, a new one from dial(), or the next free one. */
+  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal): Promise<HttpConnection> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const idle = this.#takeIdle(key);
-    if (idle) {
-      this.#busy++;
-      this.#out.add(idle);
-      return Promise.resolve(idle);
-    }
-    if (this.#busy + this.#idleCount >= this.maxConnections && this.#idleCount > 0 && this.#busy < this.maxConnections) {
-      this.#evictOldest();
-    }
-    if (this.#busy + this.#idleCount < this.maxConnections) return this.#dial(dial);
-    return new Promise<Http1Connection>((resolve, reject) => {
+    const ready = this.#take(key);
+    if (ready) return Promise.resolve(ready);
+    if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
+    if (this.#open + this.#idleCount < this.maxConnections) return this.#dial(dial);
+    return new Promise<HttpConnection>((resolve, reject) => {
       const w: Waiter = { key, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
       w.timer = timer(() => {
         this.#remove(w);
@@ -110,33 +125,82 @@ export class Pool {
     });
   }
 
-  /** Called by a connection when its exchange is over (or it failed, or was detached). */
-  release = (conn: Http1Connection, reusable: boolean): void => {
-    this.#busy--;
-    this.#out.delete(conn);
-    if (reusable && !this.#doomed.has(conn) && !conn.closed) {
-      const w = this.#queue.findIndex((q) => q.key === conn.key);
-      if (w >= 0) {
-        const waiter = this.#queue.splice(w, 1)[0]!;
-        this.#busy++;
-        this.#out.add(conn);
-        this.#settle(waiter, null, conn);
-        return;
+  /** @internal Called by a connection when an exchange is over (or failed, or was detached). */
+  release = (conn: HttpConnection, reusable: boolean): void => {
+    const load = this.#load.get(conn);
+    if (load === undefined) return; // not ours (already accounted for)
+    this.#inFlight--;
+    if (!reusable || conn.closed) this.#doomed.add(conn);
+    if (load > 1) {
+      this.#load.set(conn, load - 1);
+    } else {
+      this.#load.delete(conn);
+      this.#unshare(conn);
+      this.#open--;
+      if (this.#doomed.has(conn) || conn.closed) {
+        if (!conn.closed) conn.destroy();
+      } else {
+        const w = this.#queue.findIndex((q) => q.key === conn.key);
+        if (w >= 0) {
+          this.#hold(conn);
+          this.#settle(this.#queue.splice(w, 1)[0]!, null, conn);
+          return;
+        }
+        this.#putIdle(conn);
       }
-      this.#putIdle(conn);
-    } else if (!conn.closed) {
-      conn.destroy();
     }
     this.#serveQueue();
   };
 
-  #dial(dial: Dial): Promise<Http1Connection> {
-    this.#busy++;
+  /** Counts one more exchange on `conn` (busy or freshly dialled). */
+  #hold(conn: HttpConnection): void {
+    const load = this.#load.get(conn);
+    if (load === undefined) {
+      this.#open++;
+      if (conn.capacity > 1) {
+        let set = this.#shared.get(conn.key);
+        if (!set) this.#shared.set(conn.key, (set = new Set()));
+        set.add(conn);
+      }
+    }
+    this.#load.set(conn, (load ?? 0) + 1);
+    this.#inFlight++;
+  }
+
+  #unshare(conn: HttpConnection): void {
+    const set = this.#shared.get(conn.key);
+    if (set?.delete(conn) && set.size === 0) this.#shared.delete(conn.key);
+  }
+
+  /** A busy multiplexed connection with room, else an idle one; counted as held. */
+  #take(key: string): HttpConnection | null {
+    const shared = this.#shared.get(key);
+    if (shared) {
+      for (const c of shared) {
+        if (this.#load.get(c)! < c.capacity && !this.#doomed.has(c) && !c.closed) {
+          this.#hold(c);
+          return c;
+        }
+      }
+    }
+    const idle = this.#takeIdle(key);
+    if (idle) this.#hold(idle);
+    return idle;
+  }
+
+  #dial(dial: Dial): Promise<HttpConnection> {
+    // A dial counts against the limit (#open) and as in use until its connection is held.
+    this.#open++;
+    this.#inFlight++;
     return dial().then((c) => {
-      this.#out.add(c);
+      this.#open--;
+      this.#inFlight--;
+      this.#hold(c);
+      if (c.capacity > 1) queueMicrotask(() => this.#serveQueue());
       return c;
     }, (e: unknown) => {
-      this.#busy--;
+      this.#open--;
+      this.#inFlight--;
       this.#serveQueue();
       throw e;
     });
@@ -146,23 +210,21 @@ export class Pool {
   #serveQueue(): void {
     while (this.#queue.length > 0) {
       const w = this.#queue[0]!;
-      const idle = this.#takeIdle(w.key);
-      if (idle) {
+      const ready = this.#take(w.key);
+      if (ready) {
         this.#queue.shift();
-        this.#busy++;
-        this.#out.add(idle);
-        this.#settle(w, null, idle);
+        this.#settle(w, null, ready);
         continue;
       }
-      if (this.#busy + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
-      if (this.#busy + this.#idleCount >= this.maxConnections) return;
+      if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
+      if (this.#open + this.#idleCount >= this.maxConnections) return;
       this.#queue.shift();
       this.#clearWaiter(w);
       this.#dial(w.dial).then(w.resolve, w.reject);
     }
   }
 
-  #takeIdle(key: string): Http1Connection | null {
+  #takeIdle(key: string): HttpConnection | null {
     const list = this.#idle.get(key);
     while (list && list.length > 0) {
       const i = list.pop()!;
@@ -174,7 +236,7 @@ export class Pool {
     return null;
   }
 
-  #putIdle(conn: Http1Connection): void {
+  #putIdle(conn: HttpConnection): void {
     let list = this.#idle.get(conn.key);
     if (!list) this.#idle.set(conn.key, (list = []));
     const entry: Idle = { conn, timer: timer(() => this.#dropIdle(entry, true), this.idleTimeout) };
@@ -225,7 +287,7 @@ export class Pool {
     if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
   }
 
-  #settle(w: Waiter, err: HansomError | null, conn?: Http1Connection): void {
+  #settle(w: Waiter, err: HansomError | null, conn?: HttpConnection): void {
     this.#clearWaiter(w);
     if (err) w.reject(err);
     else w.resolve(conn!);

@@ -1,10 +1,12 @@
-// One request end to end: options, head, checkout, send, retry on a stale socket, redirects.
+// One request end to end: options checked once, the head's fields, checkout, send, a retry on
+// a stale socket, redirects. Everything below is reached through the protocol-neutral seam
+// (exchange.ts): nothing here knows how a request is framed on the wire.
 import { HansomError, withContext } from "./errors.ts";
 import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
-import { assertHeaderValue, encodeHead } from "./http1/encode.ts";
+import { failedBeforeResponse } from "./exchange.ts";
+import type { HttpConnection, Release, RequestSpec, ResponseHead } from "./exchange.ts";
 import { Http1Connection } from "./http1/connection.ts";
-import type { ResponseHead } from "./http1/parse.ts";
 import { Response } from "./response.ts";
 import type { RedirectRecord } from "./response.ts";
 import { defaultPool, Pool } from "./pool.ts";
@@ -12,11 +14,12 @@ import { getAdapter } from "./runtime/index.ts";
 import type { SocketAdapter } from "./runtime/socket.ts";
 import { parseUrl, authority, originOf, requestTarget, resolveUrl } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
-import { base64, findHeader, getHeader, headerPairs, normalizeMethod, validateOptions, withoutHeaders } from "./options.ts";
+import { DEFAULTS, KEY_OPTIONS, normalizeMethod, validateOptions } from "./option-registry.ts";
+import { HeaderFields, base64, headerPairs } from "./headers.ts";
 import type { RequestOptions } from "./options.ts";
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isRedirect, planRedirect } from "./redirect.ts";
-import { proxyAuthorization, resolveProxy, openTunnel } from "./proxy/index.ts";
-import type { ProxyRoute } from "./proxy/index.ts";
+import { routeFor } from "./route.ts";
+import type { Route } from "./route.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 import { tlsKey } from "./tls-key.ts";
 
@@ -25,8 +28,8 @@ const USER_AGENT = "hansom/0.1";
 
 /** Where a request gets its connection: a pool, a fresh socket, or one Connection. */
 export interface Dispatcher {
-  checkout(key: string, dial: () => Promise<Http1Connection>, timeout: number, signal?: AbortSignal): Promise<Http1Connection>;
-  release: (conn: Http1Connection, reusable: boolean) => void;
+  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal): Promise<HttpConnection>;
+  release: Release;
   /** The pool's own checkoutTimeout, used when the request sets none. */
   checkoutTimeout?: number;
 }
@@ -41,65 +44,69 @@ const noPool: Dispatcher = {
 export interface RequestHooks {
   onRedirect?(ev: { type: "redirect" | "see_other"; url: string; headers: Array<[string, string]> }): void;
   dispatcher?: Dispatcher;
-  /** Headers a Connection adds to each of its requests. */
+  /** Headers a Connection adds to each of its requests (a request's own header of a name wins). */
   baseHeaders?: Array<[string, string]>;
   /** body: "stream": the caller writes the body through a RequestHandle. */
   streamBody?: EncodedBody;
+}
+
+/** A request whose input has been checked: what every later step works from. */
+export interface PreparedRequest {
+  method: string;
+  url: ParsedUrl;
+  opts: RequestOptions;
+  headers: HeaderFields;
+}
+
+/**
+ * Checks a request's input once, before anything is sent: the method, every option (unknown
+ * names included), the URL and the header fields. Throws the HansomError a caller should see.
+ */
+export function prepareRequest(method: string, url: string | URL, opts: RequestOptions, baseHeaders?: Array<[string, string]>): PreparedRequest {
+  const m = normalizeMethod(method);
+  validateOptions(opts);
+  const u = parseUrl(url);
+  const own = new HeaderFields(headerPairs(opts.headers));
+  return { method: m, url: u, opts, headers: baseHeaders ? own.over(baseHeaders) : own };
 }
 
 /** Everything a single hop needs, computed once per hop. */
 interface Hop {
   url: ParsedUrl;
   method: string;
-  headers: Array<[string, string]>;
+  headers: HeaderFields;
   body: EncodedBody | null;
   /** Credentials from basicAuth/userinfo/cookie apply (same origin as the first request). */
   sameOrigin: boolean;
 }
 
-/** Computes the wire headers of a hop, in the caller's order, defaults after. */
-function buildHeaders(hop: Hop, opts: RequestOptions, route: ProxyRoute | null): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+/** The fields of a hop in the caller's order, hansom's after; the protocol adds its own. */
+function buildHeaders(hop: Hop, opts: RequestOptions, route: Route): Array<[string, string]> {
   const user = hop.headers;
-  if (findHeader(user, "host") < 0) out.push(["Host", authority(hop.url)]);
-  for (const p of user) out.push(p);
-  if (findHeader(user, "user-agent") < 0) out.push(["User-Agent", USER_AGENT]);
-  if (hop.sameOrigin && findHeader(user, "authorization") < 0) {
+  const out = user.pairs.slice();
+  if (!user.has("user-agent")) out.push(["User-Agent", USER_AGENT]);
+  if (hop.sameOrigin && !user.has("authorization")) {
     const cred = opts.basicAuth ?? (hop.url.user || hop.url.password ? [hop.url.user, hop.url.password] : null);
     if (cred) out.push(["Authorization", `Basic ${base64(`${cred[0]}:${cred[1]}`)}`]);
   }
   if (hop.sameOrigin && opts.cookie !== undefined) {
     const c = Array.isArray(opts.cookie) ? opts.cookie.join("; ") : opts.cookie;
     // One Cookie header (RFC 6265 §5.4): the option joins a caller's Cookie header if there is one.
-    const at = findHeader(out, "cookie");
+    const at = out.findIndex(([k]) => k.toLowerCase() === "cookie");
     if (at >= 0 && c) out[at] = [out[at]![0], `${out[at]![1]}; ${c}`];
     else if (c) out.push(["Cookie", c]);
   }
-  if (route?.kind === "http" && findHeader(user, "proxy-authorization") < 0) {
-    const pa = proxyAuthorization(route);
-    if (pa) out.push(["Proxy-Authorization", pa]);
-  }
-  const body = hop.body;
-  if (body) {
-    if (body.contentType && findHeader(user, "content-type") < 0) out.push(["Content-Type", body.contentType]);
-    if (findHeader(user, "content-length") < 0 && findHeader(user, "transfer-encoding") < 0) {
-      if (body.length === null) out.push(["Transfer-Encoding", "chunked"]);
-      else out.push(["Content-Length", String(body.length)]);
-    }
-  } else if ((hop.method === "POST" || hop.method === "PUT" || hop.method === "PATCH") && findHeader(user, "content-length") < 0) {
-    // RFC 9110 §8.6: a request with a body-defining method and no body says so.
-    out.push(["Content-Length", "0"]);
-  }
-  if (opts.pool === false && findHeader(user, "connection") < 0) out.push(["Connection", "close"]);
+  for (const field of route.headers) if (!user.has(field[0].toLowerCase())) out.push(field);
+  const ct = hop.body?.contentType;
+  if (ct && !user.has("content-type")) out.push(["Content-Type", ct]);
   return out;
 }
 
 /** The body length the wire will carry, honouring a caller's Content-Length / Transfer-Encoding. */
-function framedBody(body: EncodedBody | null, headers: Array<[string, string]>): EncodedBody | null {
+function framedBody(body: EncodedBody | null, headers: HeaderFields): EncodedBody | null {
   if (!body) return null;
-  const te = getHeader(headers, "transfer-encoding");
-  if (te !== undefined) return body.length === null ? body : { ...body, length: null };
-  const cl = getHeader(headers, "content-length");
+  if (headers.has("transfer-encoding")) return body.length === null ? body : { ...body, length: null };
+  const cl = headers.get("content-length");
   if (cl !== undefined) {
     const n = Number(cl);
     if (!/^\d+$/.test(cl.trim()) || !Number.isSafeInteger(n)) {
@@ -110,34 +117,34 @@ function framedBody(body: EncodedBody | null, headers: Array<[string, string]>):
   return body;
 }
 
-function poolKey(u: ParsedUrl, opts: RequestOptions, route: ProxyRoute | null): string {
+/** The pool key: the origin, then each option the registry marks as shaping the connection. */
+function poolKey(u: ParsedUrl, opts: RequestOptions, route: Route): string {
   let key = `${u.scheme}://${u.host}:${u.port}`;
-  if (route) key += `|${route.key}`;
-  if (u.scheme === "https" || route?.kind === "tunnel" || route?.kind === "socks5") key += `|${tlsKey(opts.tls, opts.insecure)}`;
+  for (const name of KEY_OPTIONS) {
+    if (name === "proxy") {
+      if (route.key) key += `|${route.key}`;
+    } else if (name === "tls") {
+      // tls and insecure shape the connection only where TLS to the origin runs on it.
+      if (route.tlsInKey) key += `|${tlsKey(opts.tls, opts.insecure)}`;
+    } else if (name !== "insecure") {
+      key += `|${String(opts[name] ?? "")}`;
+    }
+  }
   return key;
 }
 
-function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, route: ProxyRoute | null, key: string, release: Dispatcher["release"], timings: { connect?: number }, started: number): () => Promise<Http1Connection> {
+function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, route: Route, key: string, release: Release, timings: { connect?: number }, started: number): () => Promise<HttpConnection> {
   return async () => {
-    const timeout = opts.connectTimeout ?? 8000;
-    const secure = u.scheme === "https";
-    let sock;
-    if (!route) {
-      sock = await adapter.connect({ host: u.host, port: u.port, tls: secure ? (opts.tls ?? {}) : undefined, insecure: opts.insecure, timeout, signal: opts.signal });
-    } else if (route.kind === "http") {
-      sock = await adapter.connect({ host: route.host, port: route.port, timeout, signal: opts.signal });
-    } else {
-      sock = await openTunnel(adapter, route, { host: u.host, port: u.port, secure }, { timeout, signal: opts.signal, tls: opts.tls, insecure: opts.insecure });
-    }
+    const sock = await route.open(adapter, { target: u, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls: opts.tls, insecure: opts.insecure });
     timings.connect = Date.now() - started;
-    return new Http1Connection(key, sock, release, { maxHeaderSize: opts.maxHeaderSize });
+    return new Http1Connection(key, sock, release);
   };
 }
 
 /** The pool key and dial function for `u` under `opts` (Connection opens its socket with it). */
-export async function dialFor(u: ParsedUrl, opts: RequestOptions, release: Dispatcher["release"]): Promise<{ key: string; dial: () => Promise<Http1Connection> }> {
+export async function dialFor(u: ParsedUrl, opts: RequestOptions, release: Release): Promise<{ key: string; dial: () => Promise<HttpConnection> }> {
   const adapter = await getAdapter();
-  const route = resolveProxy(opts.proxy, u, adapter);
+  const route = routeFor(opts.proxy, u, adapter);
   const key = poolKey(u, opts, route);
   return { key, dial: dialer(adapter, u, opts, route, key, release, {}, Date.now()) };
 }
@@ -154,31 +161,26 @@ function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   return { checkout: (k, d, t, s) => p.checkout(k, d, t, s), release: p.release, checkoutTimeout: p.checkoutTimeout };
 }
 
-/** Sends one request and returns its Response (redirects followed per options). */
-export async function performRequest(method: string, url: string | URL, opts: RequestOptions, hooks: RequestHooks = {}): Promise<Response> {
-  const m = normalizeMethod(method);
-  validateOptions(opts);
-  // basicAuth is base64-encoded on the wire, so encodeHead cannot see a CR/LF in it.
-  if (opts.basicAuth) for (const part of opts.basicAuth) assertHeaderValue("Authorization", part);
-  const first = parseUrl(url);
-  const userHeaders = hooks.baseHeaders ? [...hooks.baseHeaders, ...headerPairs(opts.headers)] : headerPairs(opts.headers);
-  const boundaryHint = boundaryFromContentType(getHeader(userHeaders, "content-type") ?? null) ?? undefined;
+/** Sends one prepared request and returns its Response (redirects followed per options). */
+export async function performRequest(req: PreparedRequest, hooks: RequestHooks = {}): Promise<Response> {
+  const { opts } = req;
+  const boundaryHint = boundaryFromContentType(req.headers.get("content-type") ?? null) ?? undefined;
   const started = Date.now();
   const adapter = await getAdapter();
-  const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), userHeaders);
+  const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), req.headers);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
-  const maxRedirect = opts.maxRedirect ?? 5;
+  const maxRedirect = opts.maxRedirect ?? DEFAULTS.maxRedirect;
   const redirects: RedirectRecord[] = [];
-  let hop: Hop = { url: first, method: m, headers: userHeaders, body, sameOrigin: true };
-  const firstOrigin = originOf(first);
+  let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
+  const firstOrigin = originOf(req.url);
   for (;;) {
-    const { head, conn, reused, timings } = await sendHop(hop, opts, adapter, dispatcher, started);
+    const { head, source, empty, conn, reused, timings } = await sendHop(hop, opts, adapter, dispatcher, started);
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
     const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
     const res = new Response({
       head,
-      source: head.status === 101 ? conn.bodySource() : head.framing === "none" || head.contentLength === 0 ? null : conn.bodySource(),
-      empty: head.framing !== "none" && head.contentLength === 0,
+      source,
+      empty,
       url: hop.url.href,
       redirects,
       info: {
@@ -228,9 +230,9 @@ export async function performRequest(method: string, url: string | URL, opts: Re
     hooks.onRedirect?.({ type: plan.seeOther ? "see_other" : "redirect", url: target, headers: head.rawHeaders });
     const sameOrigin = hop.sameOrigin && originOf(next) === firstOrigin;
     let headers = hop.headers;
-    if (!sameOrigin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
-    if (!plan.keepBody) headers = withoutHeaders(headers, BODY_HEADERS);
-    headers = withoutHeaders(headers, ["host"]);
+    if (!sameOrigin) headers = headers.without(CREDENTIAL_HEADERS);
+    if (!plan.keepBody) headers = headers.without(BODY_HEADERS);
+    headers = headers.without(["host"]);
     hop = { url: next, method: plan.method, headers, body: plan.keepBody ? hop.body : null, sameOrigin };
   }
 }
@@ -248,18 +250,31 @@ function findLocation(head: ResponseHead): string | undefined {
 
 /** Checks out a connection and sends one hop, retrying once on a stale reused socket. */
 async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, dispatcher: Dispatcher, started: number) {
-  const route = resolveProxy(opts.proxy, hop.url, adapter);
+  const route = routeFor(opts.proxy, hop.url, adapter);
   const wire = buildHeaders(hop, opts, route);
-  const target = route?.kind === "http" ? `${originOf(hop.url)}${requestTarget(hop.url, opts.pathEncode)}` : requestTarget(hop.url, opts.pathEncode);
-  const headBytes = encodeHead({ method: hop.method, target, headers: wire });
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
-  const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? 8000;
-  const expectContinue = (getHeader(wire, "expect") ?? "").toLowerCase() === "100-continue";
-  const upload = uploadProgress(opts, hop.body);
+  const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
+  const spec: RequestSpec = {
+    method: hop.method,
+    scheme: hop.url.scheme,
+    authority: authority(hop.url),
+    path: requestTarget(hop.url, opts.pathEncode),
+    absoluteForm: route.absoluteForm,
+    headers: wire,
+    body: hop.body,
+    noBody: hop.method === "HEAD" || hop.method === "CONNECT",
+    expectContinue: (hop.headers.get("expect") ?? "").toLowerCase() === "100-continue",
+    upgrade: hop.headers.has("upgrade"),
+    lastRequest: opts.pool === false,
+    recvTimeout: opts.recvTimeout ?? DEFAULTS.recvTimeout,
+    maxHeaderSize: opts.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
+    signal: opts.signal,
+    onUpload: uploadProgress(opts, hop.body),
+  };
   for (let attempt = 0; ; attempt++) {
-    let conn: Http1Connection;
+    let conn: HttpConnection;
     try {
       conn = await dispatcher.checkout(key, dial, checkoutTimeout, opts.signal);
     } catch (e) {
@@ -267,20 +282,12 @@ async function sendHop(hop: Hop, opts: RequestOptions, adapter: SocketAdapter, d
     }
     const reused = conn.served > 0;
     try {
-      const head = await conn.exchange({
-        head: headBytes,
-        body: hop.body,
-        noBody: hop.method === "HEAD" || (hop.method === "CONNECT"),
-        expectContinue,
-        recvTimeout: opts.recvTimeout ?? 5000,
-        signal: opts.signal,
-        onUpload: upload,
-      });
+      const { head, body, empty } = await conn.exchange(spec);
       timings.firstByte = Date.now() - started;
-      return { head, conn, reused, timings };
+      return { head, source: body, empty, conn, reused, timings };
     } catch (e) {
       const err = e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e });
-      const stale = reused && attempt === 0 && conn.failedBeforeResponse && (err.code === "closed" || err.code === "econnreset");
+      const stale = attempt === 0 && failedBeforeResponse(err) && (err.code === "closed" || err.code === "econnreset");
       if (stale) {
         const idempotent = IDEMPOTENT.has(hop.method);
         if (idempotent && (hop.body === null || hop.body.replayable)) continue;

@@ -1,8 +1,8 @@
 // The one reader of a response body: a small queue between the connection (push) and the
 // consumer (pull). Every way of reading (stream, iterator, bytes, multipart) goes through it,
 // so limits, progress and backpressure are enforced in one place.
-import { HansomError, abortError } from "./errors.ts";
-import type { BodySink, BodySource } from "./http1/exchange.ts";
+import { HansomError, abortError, limitError } from "./errors.ts";
+import type { BodySink, BodySource } from "./exchange.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** Bytes queued before the connection is asked to stop reading the socket. */
@@ -73,7 +73,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     const max = this.#limits.maxBody;
     if (max !== undefined && this.#loaded > max) {
       this.#source.cancel();
-      this.error(new HansomError("body_too_large", `The response body is larger than ${max} bytes (maxBody / maxLength)`, { phase: "body" }));
+      this.error(limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body"));
       return false;
     }
     this.#q.push(chunk);
@@ -107,7 +107,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     this.#err = err;
     this.#q = [];
     this.#qBytes = 0;
-    this.#limits.signal?.removeEventListener("abort", this.#onAbort);
+    this.#unlisten();
     this.#limits.onSettle?.();
     this.#wake?.();
   }
@@ -146,7 +146,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     if (this.#err) return Promise.reject(this.#err);
     if (this.#done) {
       this.keep = null;
-      this.#limits.signal?.removeEventListener("abort", this.#onAbort);
+      this.#unlisten();
       return Promise.resolve({ value: undefined, done: true });
     }
     if (this.#paused) {
@@ -168,10 +168,31 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   }
 
   cancel(): void {
+    // A long-lived signal must not keep an abandoned body's queue reachable: every way out
+    // (close, break, reader.cancel) drops the listener, even after the body ended.
+    this.#unlisten();
+    this.#q = [];
+    this.#qBytes = 0;
+    this.keep = null;
     if (this.#done || this.#err) return;
     this.#source.cancel();
     this.#err = new HansomError("aborted", "The response body was cancelled", { phase: "body" });
+  }
+
+  /** The socket was handed over: ends this reader and returns the chunks it had not handed out. */
+  detachQueued(): Uint8Array[] {
+    const q = this.#q;
+    this.#unlisten();
     this.#q = [];
+    this.#qBytes = 0;
+    this.keep = null;
+    if (!this.#done && !this.#err) this.#err = new HansomError("closed", "The connection was detached", { phase: "body" });
+    this.#limits.onSettle?.();
+    return q;
+  }
+
+  #unlisten(): void {
+    this.#limits.signal?.removeEventListener("abort", this.#onAbort);
   }
 
   /** Reads everything into one Uint8Array. */

@@ -1,7 +1,6 @@
 // Response: status and headers at once, the body read once by whichever way the caller picks.
-import { HansomError } from "./errors.ts";
-import type { BodySource } from "./http1/exchange.ts";
-import type { ResponseHead } from "./http1/parse.ts";
+import { HansomError, limitError } from "./errors.ts";
+import type { BodySource, HttpVersion, ResponseHead } from "./exchange.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { BodyChannel } from "./response-body.ts";
 import { EMPTY, concatBytes } from "./bytes.ts";
@@ -23,7 +22,7 @@ export interface RedirectRecord {
 export interface RequestInfo {
   method: string;
   url: string;
-  httpVersion: "1.0" | "1.1";
+  httpVersion: HttpVersion;
   status: number;
   peer: SocketAddress;
   local: SocketAddress;
@@ -64,30 +63,45 @@ const utf8 = new TextDecoder();
 // A Response dropped without being read must not hold its socket: cancel its exchange.
 const abandoned = new FinalizationRegistry<BodySource>((source) => source.cancel());
 
+/** The ways a body can be read; each takes it once. text/json/arrayBuffer read through bytes(). */
+type Reader = "body" | "iteration" | "bytes()" | "skip()" | "multipart()";
+
+/** Where the body is: one of these at a time, so no two readers can both believe they own it. */
+type BodyState =
+  /** HEAD, 1xx, 204, 304: there is no body (`body` is null). */
+  | { kind: "none" }
+  /** On the connection, not read yet. */
+  | { kind: "unread"; source: BodySource }
+  /** 101 Switching Protocols: the socket speaks another protocol; reachable with detach(). */
+  | { kind: "upgraded"; source: BodySource }
+  /** Already in memory: withBody, or an empty (Content-Length: 0) body. */
+  | { kind: "buffered"; bytes: Uint8Array }
+  /** Read on elsewhere (stopAsync): the chunks already taken, then the rest. */
+  | { kind: "continued"; rest: AsyncIterator<Uint8Array> }
+  /** Taken by one reader. `channel` is set when it reads from the connection. */
+  | { kind: "reading"; reader: Reader; it: AsyncIterator<Uint8Array>; channel: BodyChannel | null; source: BodySource | null; multipart: MultipartDecoder | null }
+  /** Handed over with detach(). */
+  | { kind: "detached" }
+  /** Dropped with close(). */
+  | { kind: "closed" };
+
 /** An HTTP response whose body has not been read yet. */
 export class Response implements AsyncIterable<Uint8Array> {
   readonly status: number;
   readonly statusText: string;
-  readonly httpVersion: "1.0" | "1.1";
+  readonly httpVersion: HttpVersion;
   readonly rawHeaders: Array<[string, string]>;
   readonly url: string;
   readonly redirects: RedirectRecord[];
   readonly peer: SocketAddress;
   readonly local: SocketAddress;
-  #source: BodySource | null;
+  #state: BodyState;
   #limits: BodyLimits;
   #info: RequestInfo;
-  #startedAt: number;
-  #used = false;
-  #buffered: Uint8Array | null = null;
-  #channel: BodyChannel | null = null;
-  #stream: ReadableStream<Uint8Array> | null | undefined;
-  #multipart: MultipartDecoder | null = null;
-  /** A body that continues elsewhere (stopAsync): chunks already read, then the rest. */
-  #alt: AsyncIterator<Uint8Array> | null = null;
   #init: ResponseInit;
-  /** HEAD, 1xx, 204, 304: `body` is null. */
-  #noBody: boolean;
+  #headers: Headers | null = null;
+  /** The `body` stream, built on first use (undefined: not yet). */
+  #stream: ReadableStream<Uint8Array> | null | undefined;
 
   /** @internal */
   constructor(init: ResponseInit) {
@@ -102,16 +116,15 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.#info = init.info;
     this.peer = init.info.peer;
     this.local = init.info.local;
-    this.#source = init.source;
-    if (init.empty) this.#buffered = EMPTY;
-    this.#noBody = !init.source && !init.empty;
-    this.#startedAt = init.startedAt;
-    this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - this.#startedAt) };
-    if (init.source) abandoned.register(this, init.source, this);
+    const src = init.source;
+    this.#state = init.empty ? { kind: "buffered", bytes: EMPTY }
+      : !src ? { kind: "none" }
+      : h.status === 101 ? { kind: "upgraded", source: src }
+      : { kind: "unread", source: src };
+    this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - init.startedAt) };
+    if (src) abandoned.register(this, src, this);
     else this.#info.timings.total = Date.now() - init.startedAt;
   }
-
-  #headers: Headers | null = null;
 
   /** The headers as WHATWG Headers (built on first use; rawHeaders keeps wire order and case). */
   get headers(): Headers {
@@ -127,25 +140,34 @@ export class Response implements AsyncIterable<Uint8Array> {
     return (this.#headers = h);
   }
 
+  /** True when the status is 200-299. */
+  get ok(): boolean {
+    return this.status >= 200 && this.status <= 299;
+  }
+
   /** Trailer fields of a chunked body, once it has been read. */
   get trailers(): Array<[string, string]> | null {
-    return this.#channel?.trailers ?? null;
+    return this.#state.kind === "reading" ? (this.#state.channel?.trailers ?? null) : null;
   }
 
   /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#stream !== undefined) return this.#stream;
-    if (this.status === 101 || this.#noBody) return (this.#stream = null);
+    const k = this.#state.kind;
+    if (k === "none" || k === "upgraded") return (this.#stream = null);
+    let it: AsyncIterator<Uint8Array> | null = null;
     this.#stream = new ReadableStream<Uint8Array>(
       {
         pull: async (ctrl) => {
-          const it = this.#take("body");
+          // The stream's own reader; any other reader taking the body first is body_used.
+          it ??= this.#take("body");
           const r = await it.next();
           if (r.done) ctrl.close();
           else ctrl.enqueue(r.value);
         },
-        cancel: () => {
-          this.#channel?.cancel();
+        cancel: async () => {
+          if (it) await it.return?.();
+          else if (this.#state.kind === "unread") await this.close();
         },
       },
       { highWaterMark: 0 },
@@ -155,7 +177,8 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** Whether the body has been read (or is being read). */
   get bodyUsed(): boolean {
-    return this.#used;
+    const k = this.#state.kind;
+    return k === "reading" || k === "detached" || k === "closed";
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -164,11 +187,11 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** The whole body (hackney:body). */
   async bytes(opts: ReadOptions = {}): Promise<Uint8Array> {
-    const ch = this.#take("bytes()", opts.maxLength);
-    if (ch instanceof BodyChannel) return ch.readAll();
+    const it = this.#take("bytes()", opts.maxLength);
+    if (it instanceof BodyChannel) return it.readAll();
     const parts: Uint8Array[] = [];
-    for (let r = await ch.next(); !r.done; r = await ch.next()) parts.push(r.value);
-    return parts.length === 0 ? EMPTY : concatBytes(parts);
+    for (let r = await it.next(); !r.done; r = await it.next()) parts.push(r.value);
+    return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
   /** The whole body decoded as UTF-8. */
@@ -195,23 +218,34 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** Reads and discards the body so the connection can be reused (hackney:skip_body). */
   async skip(): Promise<void> {
-    const ch = this.#take("skip()");
-    if (ch instanceof BodyChannel) await ch.drain();
-    else for (let r = await ch.next(); !r.done; r = await ch.next());
+    const it = this.#take("skip()");
+    if (it instanceof BodyChannel) await it.drain();
+    else for (let r = await it.next(); !r.done; r = await it.next());
   }
 
   /** Drops the connection without reading the rest (hackney:close). */
   async close(): Promise<void> {
-    this.#used = true;
-    this.#multipart = null;
-    if (this.#alt) await this.#alt.return?.();
-    if (this.#channel) this.#channel.cancel();
-    else if (this.#source) {
-      this.#channel = new BodyChannel(this.#source, this.#limits);
-      this.#channel.cancel();
-    }
-    this.#source = null;
+    const st = this.#state;
+    this.#state = { kind: "closed" };
     abandoned.unregister(this);
+    switch (st.kind) {
+      case "unread":
+      case "upgraded":
+        st.source.cancel();
+        return;
+      case "reading":
+        if (st.channel) st.channel.cancel();
+        else await st.it.return?.();
+        return;
+      case "continued":
+        await st.rest.return?.();
+        return;
+      case "none":
+      case "buffered":
+      case "detached":
+      case "closed":
+        return;
+    }
   }
 
   /** The body as multipart events (hackney:stream_multipart). */
@@ -221,15 +255,16 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (!b) {
       throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${ct ?? "none"})`, { phase: "body" });
     }
-    const it = this.#take("multipart()");
-    this.#multipart = new MultipartDecoder(it, b);
-    return this.#multipart.events();
+    const decoder = new MultipartDecoder(this.#take("multipart()"), b);
+    if (this.#state.kind === "reading") this.#state.multipart = decoder;
+    return decoder.events();
   }
 
   /** Skips the rest of the current multipart part (hackney:skip_multipart). */
   async skipPart(): Promise<void> {
-    if (!this.#multipart) throw new HansomError("body_used", "skipPart() needs a multipart() reader in progress", { phase: "body" });
-    await this.#multipart.skipPart();
+    const st = this.#state;
+    if (st.kind !== "reading" || !st.multipart) throw new HansomError("body_used", "skipPart() needs a multipart() reader in progress", { phase: "body" });
+    await st.multipart.skipPart();
   }
 
   /** hackney:request_info. */
@@ -239,69 +274,77 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** Takes the connection out of hansom's hands (hackney:cancel_request). */
   async detach(): Promise<Detached> {
-    if (!this.#source) throw new HansomError("closed", "This response has no connection to detach (no body, or already released)", { phase: "body" });
-    const d = this.#source.detach();
-    this.#used = true;
-    this.#source = null;
+    const st = this.#state;
+    const reading = st.kind === "reading" && st.channel && !st.channel.finished ? st : null;
+    const source = st.kind === "unread" || st.kind === "upgraded" ? st.source : reading ? reading.source : null;
+    if (!source) throw new HansomError("closed", "This response has no connection to detach (no body, or already read, released or closed)", { phase: "body" });
+    const d = source.detach();
+    // Body bytes read ahead but not yet taken by the reader come first, then the raw wire bytes.
+    const queued = reading ? reading.channel!.detachQueued() : [];
+    this.#state = { kind: "detached" };
     abandoned.unregister(this);
     const state = d.state === "done" ? "on_body" : d.state;
-    return { state, socket: detachedSocket(d.socket), buffer: d.buffer };
+    const buffer = queued.length === 0 ? d.buffer : concatBytes([...queued, d.buffer]);
+    return { state, socket: detachedSocket(d.socket), buffer };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#channel?.finished) await this.close();
+    const st = this.#state;
+    if (st.kind === "reading" && st.channel?.finished) return;
+    await this.close();
   }
 
-  /** Marks the body used and returns the one reader of it. */
-  #take(how: string, maxLength?: number): AsyncIterator<Uint8Array> {
-    // The body stream keeps reading its own reader; any other reader first is body_used.
-    if (how === "body" && this.#takenBy === "body") return this.#reader!;
-    if (this.#used) throw new HansomError("body_used", `The response body was already read; ${how} cannot read it again`, { phase: "body" });
-    this.#used = true;
-    this.#takenBy = how;
-    return (this.#reader = this.#reader0(how, maxLength));
-  }
-  #takenBy = "";
-  #reader: AsyncIterator<Uint8Array> | null = null;
-
-  #reader0(how: string, maxLength?: number): AsyncIterator<Uint8Array> {
-    // After 101 the bytes belong to another protocol: reach them with detach().
-    if (this.status === 101) return onceIterator(EMPTY, maxLength);
-    if (this.#alt) return limited(this.#alt, maxLength ?? this.#limits.maxBody);
-    if (this.#buffered) return onceIterator(this.#buffered, maxLength);
-    if (!this.#source) return onceIterator(EMPTY, maxLength);
-    // skip() discards: maxBody guards what a reader keeps, not what it throws away.
-    const limits = how === "skip()" ? { ...this.#limits, maxBody: undefined }
-      : maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody)
-      ? { ...this.#limits, maxBody: maxLength }
-      : this.#limits;
-    const channel = new BodyChannel(this.#source, { ...limits, onSettle: () => abandoned.unregister(channel) });
-    this.#channel = channel;
-    abandoned.unregister(this);
-    // Once reading has started, abandoning the reader must still free the socket; the
-    // registration ends with the body so settled exchanges do not linger until a full GC.
-    abandoned.register(channel, this.#source, channel);
-    return channel;
+  /** Hands the body to its one reader; a second reader is body_used. */
+  #take(reader: Reader, maxLength?: number): AsyncIterator<Uint8Array> {
+    const st = this.#state;
+    const max = maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody) ? maxLength : this.#limits.maxBody;
+    let it: AsyncIterator<Uint8Array>;
+    let channel: BodyChannel | null = null;
+    switch (st.kind) {
+      case "reading":
+      case "detached":
+      case "closed":
+        throw new HansomError("body_used", `The response body was already read; ${reader} cannot read it again`, { phase: "body" });
+      case "none":
+        it = onceIterator(EMPTY, maxLength);
+        break;
+      case "upgraded":
+        // After 101 the bytes belong to another protocol: reach them with detach().
+        it = onceIterator(EMPTY, maxLength);
+        break;
+      case "buffered":
+        it = onceIterator(st.bytes, maxLength);
+        break;
+      case "continued":
+        it = limited(st.rest, max);
+        break;
+      case "unread": {
+        // skip() discards: maxBody guards what a reader keeps, not what it throws away.
+        const limits = reader === "skip()" ? { ...this.#limits, maxBody: undefined } : { ...this.#limits, maxBody: max };
+        const ch = new BodyChannel(st.source, { ...limits, onSettle: () => abandoned.unregister(ch) });
+        abandoned.unregister(this);
+        // Once reading has started, abandoning the reader must still free the socket; the
+        // registration ends with the body so settled exchanges do not linger until a full GC.
+        abandoned.register(ch, st.source, ch);
+        it = channel = ch;
+        break;
+      }
+    }
+    this.#state = { kind: "reading", reader, it, channel, source: st.kind === "unread" ? st.source : null, multipart: null };
+    return it;
   }
 
   /** @internal The same response with its body continuing from `prefix`, then `rest` (stopAsync). */
   continued(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): Response {
     const r = new Response({ ...this.#init, source: null });
-    if (!this.#noBody) {
-      r.#alt = chain(prefix, rest);
-      r.#noBody = false;
-    }
+    if (this.#init.source || this.#init.empty) r.#state = { kind: "continued", rest: chain(prefix, rest) };
     return r;
   }
 
   /** @internal withBody: read the body now and keep it. */
   async preload(): Promise<void> {
     const b = await this.bytes();
-    this.#used = false;
-    this.#takenBy = "";
-    this.#reader = null;
-    this.#buffered = b;
-    this.#channel = null;
+    this.#state = { kind: "buffered", bytes: b };
   }
 }
 
@@ -328,7 +371,7 @@ function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncI
       const r = await it.next();
       if (!r.done && (n += r.value.byteLength) > max) {
         await it.return?.();
-        throw new HansomError("body_too_large", `The response body is larger than ${max} bytes (maxBody / maxLength)`, { phase: "body" });
+        throw limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body");
       }
       return r;
     },
@@ -338,7 +381,7 @@ function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncI
 
 function onceIterator(b: Uint8Array, maxLength: number | undefined): AsyncIterator<Uint8Array> {
   if (maxLength !== undefined && b.byteLength > maxLength) {
-    const e = new HansomError("body_too_large", `The response body is larger than ${maxLength} bytes (maxLength)`, { phase: "body" });
+    const e = limitError("body_too_large", "The response body is", maxLength, "maxLength", "body");
     return { next: () => Promise.reject(e) };
   }
   let done = b.byteLength === 0;

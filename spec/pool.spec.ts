@@ -240,7 +240,9 @@ test("pool - stats() and close(): close drops idle sockets, and the pool can be 
     await held.text();
     assert.deepEqual([pool.stats().inUse, pool.stats().free], [0, 0], "a socket in use at close() is closed when it comes back");
     assert.equal(await (await get(srv.url, { pool })).text(), "x", "as hackney restarts a stopped pool");
-    assert.throws(() => new Pool({ maxConnections: 0 }), RangeError);
+    for (const bad of [{ maxConnections: 0 }, { maxConnections: 1.5 }, { idleTimeout: -1 }, { checkoutTimeout: -5 }, { maxConections: 3 }]) {
+      assert.throws(() => new Pool(bad as never), (e: unknown) => e instanceof HansomError && e.code === "invalid_option", JSON.stringify(bad));
+    }
   } finally {
     await pool.close();
     await srv.close();

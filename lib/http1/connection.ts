@@ -1,74 +1,70 @@
-// One HTTP/1.1 connection: a RawSocket, one parser, and one exchange at a time. It owns the
-// keep-alive rule (see #complete) and is the body source a Response reads from. The pool never
-// touches bytes; it gets the connection back through Release, told whether it is reusable.
+// One HTTP/1.1 connection: a RawSocket, one parser, and one exchange at a time (capacity 1).
+// It implements the protocol-neutral HttpConnection, owns the keep-alive rule (Exchange's
+// reuseBlocker) and is the body source a Response reads from. The pool never touches bytes;
+// it gets the connection back through Release, told whether it is reusable.
 import { HansomError, abortError } from "../errors.ts";
+import { markBeforeResponse } from "../exchange.ts";
+import type { BodySink, BodySource, DetachedWire, ExchangeResult, HttpConnection, Release, RequestSpec } from "../exchange.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
 import { ResponseParser } from "./parse.ts";
-import type { ParserState, ResponseHead } from "./parse.ts";
+import type { Http1Head } from "./parse.ts";
 import { ContinueGate, sendRequest } from "./send.ts";
-import type { BodySink, BodySource, ExchangeSpec } from "./exchange.ts";
+import { http1Head } from "./request-head.ts";
+import { Exchange } from "./exchange-state.ts";
+import type { Want } from "./exchange-state.ts";
 import { RecvTimer } from "./recv-timer.ts";
 import { RawQueue } from "./raw-queue.ts";
-
-export type Release = (conn: Http1Connection, reusable: boolean) => void;
 
 /** Raw bytes held while nobody reads the body, before the socket is paused. */
 const PENDING_HWM = 64 * 1024;
 
-type Want = "head" | "body" | "none";
-
-export class Http1Connection implements BodySource {
+export class Http1Connection implements HttpConnection, BodySource {
   readonly key: string;
+  readonly protocol = "http/1.1";
+  readonly capacity = 1;
   readonly socket: RawSocket;
-  /** Requests completed on this socket; > 0 means the next one is on a reused socket. */
   served = 0;
-  #exchangeId = 0;
   lastUsed: number = Date.now();
   #release: Release;
   #parser: ResponseParser;
   #state: "idle" | "active" | "closed" = "idle";
-  #want: Want = "none";
+  /** The exchange in flight; null while idle or closed. */
+  #x: Exchange | null = null;
+  #lastId = 0;
+  /** Raw bytes read and not yet parsed (held while nobody wants them). */
   #pending = new RawQueue();
-  #sink: BodySink | null = null;
-  #head: ResponseHead | null = null;
-  #trailers: Array<[string, string]> | null = null;
-  #headWaiter: { resolve(h: ResponseHead): void; reject(e: HansomError): void } | null = null;
   #continue = new ContinueGate();
-  #sawByte = false;
-  #sendDone = false;
-  #completed = false;
   #recv = new RecvTimer(
-    () => this.#state === "active" && this.#want !== "none",
+    () => this.#state === "active" && this.#x !== null && this.#x.want !== "none",
     () => this.#onTimeout(),
   );
-  #eof = false;
-  #signal: AbortSignal | undefined;
   #onClosedIdle: (() => void) | null = null;
+  /** The socket was handed to the caller: nothing here may close it any more. */
+  #detached = false;
 
-  constructor(key: string, socket: RawSocket, release: Release, opts: { maxHeaderSize?: number } = {}) {
+  constructor(key: string, socket: RawSocket, release: Release) {
     this.key = key;
     this.socket = socket;
     this.#release = release;
-    this.#parser = new ResponseParser(
-      {
-        onInterim: (status) => {
-          if (status === 100) this.#continue.proceed();
-        },
-        onHead: (h) => {
-          this.#head = h;
-        },
-        onBody: (chunk) => {
-          if (this.#sink && !this.#sink.data(chunk)) this.#want = "none";
-        },
-        onTrailers: (t) => {
-          this.#trailers = t;
-        },
-        onComplete: () => {
-          this.#completed = true;
-        },
+    // A sink may end the exchange from inside onBody (maxBody): later events find no #x.
+    this.#parser = new ResponseParser({
+      onInterim: (status) => {
+        if (status === 100) this.#continue.proceed();
       },
-      { maxHeaderSize: opts.maxHeaderSize },
-    );
+      onHead: (h) => {
+        if (this.#x) this.#x.head = h;
+      },
+      onBody: (chunk) => {
+        const x = this.#x;
+        if (x?.sink && !x.sink.data(chunk)) x.want = "none";
+      },
+      onTrailers: (t) => {
+        if (this.#x) this.#x.trailers = t;
+      },
+      onComplete: () => {
+        if (this.#x) this.#x.completed = true;
+      },
+    });
     socket.setHandler({
       data: (c) => this.#onData(c),
       end: () => this.#onEnd(),
@@ -76,15 +72,14 @@ export class Http1Connection implements BodySource {
     });
   }
 
+  get active(): number {
+    return this.#state === "active" ? 1 : 0;
+  }
   get closed(): boolean {
     return this.#state === "closed" || this.socket.closed;
   }
   get idle(): boolean {
     return this.#state === "idle" && !this.socket.closed;
-  }
-  /** True when the current exchange failed before any response byte (safe to retry if idempotent). */
-  get failedBeforeResponse(): boolean {
-    return !this.#sawByte;
   }
   get peer(): SocketAddress {
     return this.socket.remote;
@@ -93,59 +88,53 @@ export class Http1Connection implements BodySource {
     return this.socket.local;
   }
 
-  /** Called by the pool when the connection goes idle: watch for the server closing it. */
   watchIdle(onClosed: () => void): void {
     this.#onClosedIdle = onClosed;
     this.socket.unref?.();
     this.socket.resume();
   }
 
-  /** Sends a request and resolves with the response head. */
-  exchange(spec: ExchangeSpec): Promise<ResponseHead> {
+  exchange(spec: RequestSpec): Promise<ExchangeResult> {
     if (this.#state !== "idle" || this.socket.closed) {
       return Promise.reject(new HansomError("closed", "The connection is closed", { phase: "send" }));
     }
-    this.#state = "active";
-    this.#exchangeId++;
-    this.#onClosedIdle = null;
-    this.socket.ref?.();
-    this.#parser.reset(spec.noBody);
-    this.#head = null;
-    this.#trailers = null;
-    this.#sink = null;
-    this.#sawByte = false;
-    this.#sendDone = false;
-    this.#completed = false;
-    this.#eof = false;
-    this.#lateError = null;
-    this.#recv.ms = spec.recvTimeout;
-    this.#signal = spec.signal;
-    if (spec.signal) {
-      if (spec.signal.aborted) {
-        this.#state = "idle";
-        return Promise.reject(abortError(spec.signal));
-      }
-      spec.signal.addEventListener("abort", this.#onAbort, { once: true });
+    if (spec.signal?.aborted) {
+      // Nothing was sent: the connection goes back as it came, still good for the next request.
+      this.#release(this, true);
+      return Promise.reject(abortError(spec.signal));
     }
-    const head = new Promise<ResponseHead>((resolve, reject) => {
-      this.#headWaiter = { resolve, reject };
+    let head: Uint8Array;
+    try {
+      head = http1Head(spec);
+    } catch (e) {
+      this.#release(this, true);
+      return Promise.reject(e);
+    }
+    return new Promise<ExchangeResult>((resolve, reject) => {
+      const x = new Exchange(++this.#lastId, spec, { resolve, reject });
+      this.#x = x;
+      this.#state = "active";
+      this.#onClosedIdle = null;
+      this.socket.ref?.();
+      this.#parser.reset(spec.noBody, spec.maxHeaderSize);
+      this.#recv.ms = spec.recvTimeout;
+      spec.signal?.addEventListener("abort", this.#onAbort, { once: true });
+      this.#setWant("head");
+      this.#send(x, head).catch((e: unknown) => {
+        // A send failure after the head arrived is the server cutting the upload short:
+        // the response stands, the connection does not (sendDone stays false).
+        if (x.head || this.#x !== x) return;
+        this.#fail(e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
+      });
     });
-    this.#setWant("head");
-    this.#send(spec).catch((e: unknown) => {
-      // A send failure after the head arrived is the server cutting the upload short:
-      // the response stands, the connection does not (#sendDone stays false).
-      if (this.#head) return;
-      this.#fail(e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
-    });
-    return head;
   }
 
-  async #send(spec: ExchangeSpec): Promise<void> {
-    const upload = spec.onUpload;
-    this.#sendDone = await sendRequest(this.socket, spec, {
-      proceed: () => this.#state === "active" && this.#head === null,
+  async #send(x: Exchange, head: Uint8Array): Promise<void> {
+    const upload = x.spec.onUpload;
+    x.sendDone = await sendRequest(this.socket, head, x.spec, {
+      proceed: () => this.#x === x && x.head === null,
       // A final status may be in already (no wait then), or arrive during the wait.
-      awaitContinue: async () => this.#head === null && (await this.#continue.wait()) && this.#head === null && this.#state === "active",
+      awaitContinue: async () => x.head === null && (await this.#continue.wait()) && x.head === null && this.#x === x,
       progress: (sent, done) => {
         upload?.(sent, done);
         // Upload progress counts as activity: recvTimeout is for a silent peer, not a long body.
@@ -154,9 +143,9 @@ export class Http1Connection implements BodySource {
     });
   }
 
-
   #setWant(w: Want): void {
-    this.#want = w;
+    const x = this.#x;
+    if (x) x.want = w;
     if (w === "none") {
       if (this.#pending.bytes >= PENDING_HWM) this.socket.pause();
       return;
@@ -166,24 +155,25 @@ export class Http1Connection implements BodySource {
   }
 
   #onTimeout(): void {
-    const what = this.#head ? "the response body" : "the response";
-    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recv.ms} ms while waiting for ${what} (recvTimeout)`, { phase: this.#head ? "body" : "response" }));
+    const what = this.#x?.head ? "the response body" : "the response";
+    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recv.ms} ms while waiting for ${what} (recvTimeout)`, { phase: this.#x?.head ? "body" : "response" }));
   }
 
   #onAbort = (): void => {
-    this.#fail(abortError(this.#signal));
+    this.#fail(abortError(this.#x?.spec.signal));
   };
 
   #onData(chunk: Uint8Array): void {
-    if (this.#state !== "active") {
-      // Bytes on an idle connection are a protocol error; the server is confused.
+    const x = this.#x;
+    if (this.#state !== "active" || !x) {
+      // Bytes on an idle connection are a protocol error: they must not become the next response.
       this.#destroyIdle();
       return;
     }
-    this.#sawByte = true;
-    if (this.#want === "none" || !this.#pending.empty) {
+    x.sawByte = true;
+    if (x.want === "none" || !this.#pending.empty) {
       this.#pending.push(chunk);
-      if (this.#want === "none") {
+      if (x.want === "none") {
         if (this.#pending.bytes >= PENDING_HWM) this.socket.pause();
         return;
       }
@@ -191,40 +181,38 @@ export class Http1Connection implements BodySource {
       return;
     }
     this.#recv.touch();
-    this.#feed(chunk);
+    this.#feed(x, chunk);
   }
 
   /** Parses buffered raw bytes while someone wants them. */
   #pump(): void {
-    while (this.#want !== "none" && !this.#pending.empty && this.#state === "active") {
-      const chunk = this.#pending.shift()!;
-      this.#feed(chunk);
-    }
-    if (this.#want === "none" || this.#state !== "active") return;
-    if (this.#eof) this.#finishEof();
+    const x = this.#x;
+    while (x && this.#x === x && x.want !== "none" && !this.#pending.empty) this.#feed(x, this.#pending.shift()!);
+    if (!x || this.#x !== x || x.want === "none") return;
+    if (x.eof) this.#finishEof(x);
     else this.socket.resume();
   }
 
-  #feed(chunk: Uint8Array): void {
+  #feed(x: Exchange, chunk: Uint8Array): void {
     let off = 0;
     try {
-      while (this.#state === "active") {
+      while (this.#x === x) {
         const rest = off === 0 ? chunk : chunk.subarray(off);
-        const hadHead = this.#head !== null;
+        const hadHead = x.head !== null;
         off += this.#parser.execute(rest);
         // A sink may have cancelled the exchange from inside onBody.
-        if (this.#state !== "active") return;
-        if (!hadHead && this.#head !== null) {
+        if (this.#x !== x) return;
+        if (!hadHead && x.head !== null) {
           if (off < chunk.byteLength) this.#pending.unshift(chunk.subarray(off));
-          this.#onHeadReady(this.#head);
+          this.#onHeadReady(x, x.head);
           return;
         }
-        if (this.#completed) {
-          if (off < chunk.byteLength) this.#extra = true;
-          this.#complete();
+        if (x.completed) {
+          if (off < chunk.byteLength) x.extra = true;
+          this.#complete(x);
           return;
         }
-        if (off >= chunk.byteLength || this.#want === "none") {
+        if (off >= chunk.byteLength || x.want === "none") {
           if (off < chunk.byteLength) this.#pending.unshift(chunk.subarray(off));
           return;
         }
@@ -233,79 +221,81 @@ export class Http1Connection implements BodySource {
       this.#fail(e instanceof HansomError ? e : new HansomError("bad_response", String(e), { cause: e, phase: "response" }));
     }
   }
-  #extra = false;
 
-  #onHeadReady(h: ResponseHead): void {
+  #onHeadReady(x: Exchange, h: Http1Head): void {
     this.#continue.refuse();
     this.#setWant("none");
-    const w = this.#headWaiter;
-    this.#headWaiter = null;
-    if (h.status === 101) {
-      // Switching Protocols: the socket now speaks something else. It stays checked out
-      // until the caller detaches it or closes the response.
-      w?.resolve(h);
+    if (h.status === 101 && !x.spec.upgrade) {
+      // RFC 9110 §15.2.2: a server must not switch to a protocol the client did not ask for.
+      this.#fail(new HansomError("bad_response", "Invalid response: 101 Switching Protocols to a request that sent no Upgrade header", { phase: "response" }));
       return;
     }
-    if (h.framing === "none" || this.#completed || h.contentLength === 0) {
+    const w = x.waiter;
+    x.waiter = null;
+    // 101: the socket now speaks another protocol; it stays checked out until the caller
+    // detaches it or closes the response.
+    const source = h.status === 101 ? this.#source(x) : h.framing === "none" || h.contentLength === 0 ? null : this.#source(x);
+    const empty = h.framing !== "none" && h.contentLength === 0;
+    if (h.status !== 101 && (h.framing === "none" || x.completed || h.contentLength === 0)) {
       // No body: the exchange is over as soon as the head is in.
-      this.#completed = true;
-      if (!this.#pending.empty) this.#extra = true;
-      this.#complete();
+      x.completed = true;
+      if (!this.#pending.empty) x.extra = true;
+      this.#complete(x);
     }
-    w?.resolve(h);
+    w?.resolve({ head: h, body: source, empty });
   }
 
   #onEnd(): void {
+    const x = this.#x;
     if (this.#state === "idle") {
       this.#destroyIdle();
       return;
     }
-    if (this.#state !== "active") return;
-    this.#eof = true;
+    if (this.#state !== "active" || !x) return;
+    x.eof = true;
     // Buffered bytes come before the EOF: it is acted on once a reader has taken them.
-    if (this.#want === "none") return;
+    if (x.want === "none") return;
     if (!this.#pending.empty) this.#pump();
-    else this.#finishEof();
+    else this.#finishEof(x);
   }
 
-  #finishEof(): void {
+  #finishEof(x: Exchange): void {
     try {
       this.#parser.finish();
-      if (this.#completed) this.#complete();
+      if (x.completed) this.#complete(x);
       else this.#fail(new HansomError("closed", "The server closed the connection", { phase: "response" }));
     } catch (e) {
       this.#fail(e as HansomError);
     }
   }
 
-  /** The body source of the current exchange; inert once that exchange is over. */
-  bodySource(): BodySource {
-    const id = this.#exchangeId;
-    const live = (): boolean => id === this.#exchangeId && this.#state !== "idle";
+  /** The body source of exchange `x`; inert once that exchange is over. */
+  #source(x: Exchange): BodySource {
+    const live = (): boolean => this.#x === x;
     return {
       read: (sink) => {
-        if (live()) this.read(sink);
+        if (live() || x.lateError) this.read(sink, x);
         else sink.error(new HansomError("closed", "The response body is no longer available", { phase: "body" }));
       },
       cancel: () => {
         if (live()) this.cancel();
       },
       detach: () => {
-        if (!live() || this.#state !== "active") throw new HansomError("closed", "The connection was already released or closed; detach() must come before the body is fully read", { phase: "body" });
+        if (!live()) throw new HansomError("closed", "The connection was already released or closed; detach() must come before the body is fully read", { phase: "body" });
         return this.detach();
       },
     };
   }
 
-  read(sink: BodySink): void {
-    if (this.#lateError) {
-      sink.error(this.#lateError);
+  read(sink: BodySink, x: Exchange | null = this.#x): void {
+    if (x?.lateError) {
+      sink.error(x.lateError);
       return;
     }
-    if (this.#state !== "active") return;
-    this.#sink = sink;
-    if (this.#eof) {
-      this.#want = "body";
+    if (this.#state !== "active" || !x || this.#x !== x) return;
+    x.sink = sink;
+    if (x.eof) {
+      x.want = "body";
       this.#pump();
       return;
     }
@@ -317,10 +307,10 @@ export class Http1Connection implements BodySource {
     if (this.#state === "active") this.#fail(new HansomError("aborted", "The response body was abandoned", { phase: "body" }), false);
   }
 
-  detach(): { state: ParserState; socket: RawSocket; buffer: Uint8Array } {
+  detach(): DetachedWire {
     const state = this.#parser.state;
     const buffer = this.#pending.take();
-    this.#cleanup();
+    this.#end();
     this.#state = "closed";
     this.#detached = true;
     this.socket.pause();
@@ -329,10 +319,10 @@ export class Http1Connection implements BodySource {
   }
 
   /** Marks the exchange done and gives the connection back before telling the reader. */
-  #complete(): void {
-    const sink = this.#sink;
-    const reusable = this.#head !== null && this.#head.keepAlive && this.#sendDone && !this.#extra && !this.socket.closed;
-    this.#cleanup();
+  #complete(x: Exchange): void {
+    const sink = x.sink;
+    const reusable = x.reuseBlocker(this.socket.closed) === null;
+    this.#end();
     this.served++;
     this.lastUsed = Date.now();
     if (reusable) {
@@ -343,39 +333,39 @@ export class Http1Connection implements BodySource {
       this.socket.destroy();
     }
     this.#release(this, reusable);
-    sink?.end(this.#trailers);
+    sink?.end(x.trailers);
   }
 
-  #cleanup(): void {
+  /** Ends the exchange in flight: timers, the abort listener and the 100-continue wait. */
+  #end(): void {
+    const x = this.#x;
     this.#recv.stop();
-    this.#want = "none";
-    this.#sink = null;
-    this.#extra = false;
     this.#continue.refuse();
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.#signal = undefined;
+    if (!x) return;
+    x.want = "none";
+    x.sink = null;
+    x.spec.signal?.removeEventListener("abort", this.#onAbort);
+    this.#x = null;
   }
 
   #fail(err: HansomError, notifySink = true): void {
     if (this.#state === "closed") return;
     // An idle socket that fails is not checked out: it leaves the pool as a closed idle one.
     if (this.#state === "idle") return this.#destroyIdle();
-    const wasActive = this.#state === "active";
-    const sink = this.#sink;
-    const head = this.#headWaiter;
-    this.#headWaiter = null;
-    this.#continue.refuse();
-    this.#cleanup();
+    const x = this.#x;
+    const sink = x?.sink ?? null;
+    const waiter = x?.waiter ?? null;
+    if (x) x.waiter = null;
+    this.#end();
     this.#state = "closed";
     this.socket.destroy();
     this.#release(this, false);
-    if (!wasActive) return;
-    if (head) head.reject(err);
+    if (!x) return;
+    if (waiter) waiter.reject(x.sawByte || this.served === 0 ? err : markBeforeResponse(err));
     else if (notifySink && sink) sink.error(err);
-    else if (notifySink) this.#lateError = err;
+    else if (notifySink) x.lateError = err;
   }
-  /** An error that struck before anyone started reading the body; read() reports it. */
-  #lateError: HansomError | null = null;
+
   #destroyIdle(): void {
     this.#state = "closed";
     this.socket.destroy();
@@ -384,10 +374,6 @@ export class Http1Connection implements BodySource {
     cb?.();
   }
 
-  /** The socket was handed to the caller: nothing here may close it any more. */
-  #detached = false;
-
-  /** Drops the connection (pool close, idle eviction). */
   destroy(): void {
     if (this.#detached) return;
     if (this.#state === "active") this.#fail(new HansomError("closed", "The connection was closed", { phase: "body" }));

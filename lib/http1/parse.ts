@@ -11,25 +11,24 @@
 // or the next pipelined response. The body framing is chosen once, when the head ends (§6.3).
 // A head (or trailer section) split across chunks is the only thing ever buffered. This file
 // finds the blocks and chooses the framing; fields.ts decodes and splits the field lines.
-import { HansomError } from "../errors.ts";
+import { HansomError, limitError } from "../errors.ts";
+import type { ResponseHead, WireState } from "../exchange.ts";
 import { bad, CLOSE, isCtl, KEEP_ALIVE, lastElement, latin1, parseFields, parseLength } from "./fields.ts";
 
 /** How the body of a response is delimited (RFC 9112 §6.3). */
 export type BodyFraming = "none" | "length" | "chunked" | "close";
 /** Where the parser is within the current message (hackney's states). */
-export type ParserState = "waiting_response" | "on_status" | "on_headers" | "on_body" | "done";
+export type ParserState = WireState;
 
-/** A final response's status line and header section. */
-export interface ResponseHead {
-  status: number;
-  statusText: string;
+/** A final response's status line and header section, with the HTTP/1 framing it chose. */
+export interface Http1Head extends ResponseHead {
   httpVersion: "1.0" | "1.1";
   /** Wire order and case; values trimmed of OWS, bytes decoded as Latin-1. */
   rawHeaders: Array<[string, string]>;
   framing: BodyFraming;
   /** The body length when framing is "length", else null. */
   contentLength: number | null;
-  /** Whether the connection can carry another request after this message. */
+  /** Whether the connection can carry another request after this message (§9.3). */
   keepAlive: boolean;
 }
 
@@ -37,7 +36,7 @@ export interface ResponseHead {
 export interface ParserHandler {
   /** A 1xx interim response (100, 103...), except 101 which is final. */
   onInterim?(status: number, rawHeaders: Array<[string, string]>): void;
-  onHead(head: ResponseHead): void;
+  onHead(head: Http1Head): void;
   /** Body bytes: a view of the fed chunk, valid as long as the caller keeps that chunk. */
   onBody(chunk: Uint8Array): void;
   onTrailers?(rawHeaders: Array<[string, string]>): void;
@@ -64,6 +63,9 @@ for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX[0x41 + i] = HEX[0x61 + i] = 10 + i;
 // Largest chunk size that can take one more hex digit and stay <= 2^53 - 1.
 const MAX_SIZE_BEFORE_DIGIT = Math.floor((Number.MAX_SAFE_INTEGER - 15) / 16);
+// A chunk-size line with its extensions, at most (CVE-2024-22019: unbounded chunk-ext lets a
+// server keep a client busy forever; llhttp and Node bound it too).
+const MAX_SIZE_LINE = 4096;
 
 /** Incremental response parser; one instance per connection, reset() per response. */
 export class ResponseParser {
@@ -81,6 +83,7 @@ export class ResponseParser {
   #digits = 0;
   #inExt = false;
   #cr = false;
+  #lineBytes = 0;
   // Head and trailer blocks: bytes kept across chunks and the line being scanned.
   #blk = new Uint8Array(0);
   #blkLen = 0;
@@ -114,11 +117,16 @@ export class ResponseParser {
     return this.#blk.subarray(0, this.#blkLen);
   }
 
-  /** Starts a message. noBody: a response to HEAD (or a CONNECT 2xx), bodiless whatever its headers say. */
-  reset(noBody: boolean): void {
+  /**
+   * Starts a message. noBody: a response to HEAD (or a CONNECT 2xx), bodiless whatever its
+   * headers say. maxHeaderSize: this message's head limit (each request may set its own).
+   */
+  reset(noBody: boolean, maxHeaderSize: number = this.#maxSize): void {
+    if (!(maxHeaderSize > 0)) throw new RangeError("maxHeaderSize must be a positive number");
     this.#st = S_WAIT;
     this.#noBody = noBody;
-    this.#seen = this.#blkLen = this.#lineLen = this.#size = this.#digits = 0;
+    this.#maxSize = maxHeaderSize;
+    this.#seen = this.#blkLen = this.#lineLen = this.#size = this.#digits = this.#lineBytes = 0;
     this.#lastCR = this.#inExt = this.#cr = false;
   }
 
@@ -210,6 +218,7 @@ export class ResponseParser {
           // chunk-ext is ignored (§7.1.1) but may hold no controls.
           const c = chunk[off++]!;
           const h = HEX[c]!;
+          if (++this.#lineBytes > MAX_SIZE_LINE) throw bad(`chunk size line longer than ${MAX_SIZE_LINE} bytes`);
           if (this.#cr) {
             if (c !== 10) throw bad("chunk size line not ended by CRLF");
             this.#sizeLineDone();
@@ -271,7 +280,7 @@ export class ResponseParser {
   #sizeLineDone(): void {
     this.#st = this.#size === 0 ? S_TRAILERS : S_DATA;
     this.#remaining = this.#size;
-    this.#size = this.#digits = this.#blkLen = this.#lineLen = 0;
+    this.#size = this.#digits = this.#blkLen = this.#lineLen = this.#lineBytes = 0;
     this.#inExt = this.#cr = this.#lastCR = false;
   }
 
@@ -310,7 +319,7 @@ export class ResponseParser {
 
   #tooLarge(): HansomError {
     const what = this.#st === S_TRAILERS ? "trailer section" : "response head";
-    return bad(`${what} larger than ${this.#maxSize} bytes (the maxHeaderSize option)`);
+    return limitError("bad_response", what, this.#maxSize, "maxHeaderSize", "response");
   }
 
   /** The whole block: a view of the chunk when it arrived in one piece, else the buffer. */
@@ -339,11 +348,12 @@ export class ResponseParser {
     const lf = s.indexOf("\n");
     const e = lf > 0 && block[lf - 1] === 13 ? lf - 1 : lf;
     // §4: status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]. The SP before an empty
-    // reason is often left out ("HTTP/1.1 200"), so both forms are accepted.
-    const minor = block[7];
+    // reason is often left out ("HTTP/1.1 200"), so both forms are accepted. RFC 9110 §2.5: a
+    // higher minor version (HTTP/1.2) is read as the highest we speak, 1.1.
+    const minor = block[7]!;
     const d0 = block[9]! - 48, d1 = block[10]! - 48, d2 = block[11]! - 48;
     if (
-      e < 12 || !s.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || block[8] !== 32 ||
+      e < 12 || !s.startsWith("HTTP/1.") || !(minor >= 48 && minor <= 57) || block[8] !== 32 ||
       !(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (e > 12 && block[12] !== 32)
     ) {
       throw bad(`bad status line ${JSON.stringify(s.slice(0, Math.min(e, 40)))}`);
@@ -390,7 +400,7 @@ export class ResponseParser {
     else if (hasTE) framing = chunked ? "chunked" : "close"; // §6.3 item 4
     else if (length >= 0) framing = "length";
     else framing = "close"; // §6.3 item 8
-    const head: ResponseHead = {
+    const head: Http1Head = {
       status,
       statusText: e > 12 ? s.slice(13, e) : "",
       httpVersion: http10 ? "1.0" : "1.1",
@@ -404,6 +414,7 @@ export class ResponseParser {
     this.#st = framing === "chunked" ? S_SIZE : framing === "close" ? S_CLOSE : S_LENGTH;
     this.#remaining = this.#length = framing === "length" ? length : 0;
     this.#cr = this.#inExt = false;
+    this.#lineBytes = 0;
     this.#handler.onHead(head);
     if (this.#st === S_LENGTH && this.#remaining === 0) this.#complete(0);
     return true;

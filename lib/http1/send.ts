@@ -4,7 +4,7 @@ import { HansomError } from "../errors.ts";
 import type { RawSocket } from "../runtime/socket.ts";
 import { byteLength, concatBytes } from "../bytes.ts";
 import { CRLF, LAST_CHUNK, chunkPrefix } from "./encode.ts";
-import type { ExchangeSpec } from "./exchange.ts";
+import type { RequestSpec } from "../exchange.ts";
 
 /** Bodies up to this size are written together with the head. */
 const SMALL_BODY = 16 * 1024;
@@ -20,24 +20,24 @@ export interface SendControl {
 }
 
 /** Writes head and body; resolves true when the whole request went out. */
-export async function sendRequest(s: RawSocket, spec: ExchangeSpec, ctl: SendControl): Promise<boolean> {
+export async function sendRequest(s: RawSocket, head: Uint8Array, spec: RequestSpec, ctl: SendControl): Promise<boolean> {
   const body = spec.body;
   if (!body || (body.length === 0 && !spec.expectContinue)) {
-    s.write(spec.head);
+    s.write(head);
     return true;
   }
   if (!spec.expectContinue && body.length !== null && body.length <= SMALL_BODY) {
     const parts = body.open();
     if (Array.isArray(parts) && byteLength(parts) === body.length) {
       // A small body known up front goes out with the head in one write (one syscall).
-      s.write(concatBytes([spec.head, ...parts]));
+      s.write(concatBytes([head, ...parts]));
       ctl.progress(body.length, true);
       return true;
     }
-    if (!s.write(spec.head)) await s.drain();
+    if (!s.write(head)) await s.drain();
     return sendChunks(s, parts, body.length, ctl);
   }
-  if (!s.write(spec.head)) await s.drain();
+  if (!s.write(head)) await s.drain();
   // RFC 9110 §10.1.1: after a final status instead of 100, the body is not sent.
   if (spec.expectContinue && !(await ctl.awaitContinue())) return false;
   return sendChunks(s, body.open(), body.length, ctl);

@@ -4,7 +4,7 @@
 // A synchronous state machine over the buffered bytes (#step) and an async loop that feeds it
 // chunks (events); body chunks are views of the source's chunks, never copies, and at most a
 // delimiter's length is held back when a chunk ends in what may be the start of one.
-import { HansomError } from "../errors.ts";
+import { HansomError, limitError } from "../errors.ts";
 
 /** One event of a received multipart body, hackney's stream_multipart results. */
 export type ReceivePartEvent =
@@ -325,7 +325,8 @@ export class MultipartDecoder {
             }
           }
           if (!none && (end < 0 ? buf.length - pos > this.#maxHeader : end - pos > this.#maxHeader)) {
-            throw new HansomError("header_too_large", `Multipart part headers exceed maxHeaderSize (${this.#maxHeader} bytes)`, { phase: "body" });
+            // As for a response head: an oversized header section is a malformed response.
+            throw limitError("bad_response", "multipart part headers", this.#maxHeader, "maxHeaderSize", "body");
           }
           if (!none && end < 0) return MORE;
           this.#contentType = null;

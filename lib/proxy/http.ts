@@ -4,7 +4,7 @@
 import { HansomError } from "../errors.ts";
 import { encodeHead } from "../http1/encode.ts";
 import { ResponseParser } from "../http1/parse.ts";
-import type { ResponseHead } from "../http1/parse.ts";
+import type { Http1Head as ResponseHead } from "../http1/parse.ts";
 
 /** A proxy handshake without I/O: bytes from the proxy in, bytes to send out (see tunnel.ts). */
 export interface Handshake {

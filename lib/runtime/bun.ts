@@ -85,6 +85,25 @@ function bunTls(o: TlsOptions, host: string, insecure: boolean | undefined): Bun
   return t;
 }
 
+/**
+ * Bun's callbacks with every throw caught: an exception inside a runtime callback has nowhere
+ * to go but the process, so it becomes the socket's error and reaches the request.
+ */
+function guarded(h: BunHandlers, onThrow: (err: Error) => void): BunHandlers {
+  const wrap = <A extends unknown[]>(f: (...a: A) => void) => (...a: A): void => {
+    try {
+      f(...a);
+    } catch (err) {
+      onThrow(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return {
+    binaryType: h.binaryType,
+    open: wrap(h.open), handshake: wrap(h.handshake), data: wrap(h.data), drain: wrap(h.drain),
+    end: wrap(h.end), close: wrap(h.close), error: wrap(h.error), connectError: wrap(h.connectError),
+  };
+}
+
 interface Pending {
   resolve(s: RawSocket): void;
   reject(e: HansomError): void;
@@ -127,6 +146,10 @@ class BunSocket implements RawSocket {
 
   /** The callbacks Bun calls for this socket. */
   handlers(): BunHandlers {
+    return guarded(this.#handlersRaw(), (err) => this.#onError(err));
+  }
+
+  #handlersRaw(): BunHandlers {
     return {
       binaryType: "uint8array",
       open: (s) => {
@@ -174,14 +197,22 @@ class BunSocket implements RawSocket {
 
   #ready(): void {
     const s = this.#s;
-    if (!s || this.#closed) return;
-    const p = this.#settle();
-    if (!p) return;
-    s.pause();
-    s.setNoDelay(true);
-    this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
-    this.#local = address(s.localAddress, s.localPort, s.localFamily);
-    p.resolve(this);
+    const pending = this.#pending;
+    if (!s || this.#closed || !pending) return;
+    // Everything that can throw runs before the deadline is cleared, so a failure here (Bun
+    // reports no address once the peer has reset the socket) rejects the connect instead of
+    // leaving it unsettled with no timer left to end it.
+    try {
+      s.pause();
+      s.setNoDelay(true);
+      if (s.remoteAddress === undefined) throw new Error("the peer reset the connection as it opened (ECONNRESET)");
+      this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
+      this.#local = address(s.localAddress, s.localPort, s.localFamily);
+    } catch (err) {
+      this.failConnect(bunSocketError(err, this.secure, pending.what));
+      return;
+    }
+    this.#settle()?.resolve(this);
   }
 
   failConnect(e: HansomError): void {

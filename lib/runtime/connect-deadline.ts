@@ -109,8 +109,17 @@ export function whenReady<T>(s: ReadyEmitter, spec: ReadySpec<T>): Promise<T> {
       reject(e);
     };
     const onReady = (): void => {
+      // Settle before clearing the deadline: a throw in onReady (the peer reset the socket
+      // as it connected) must reject this promise, not escape into the runtime's callback.
+      let sock: T;
+      try {
+        sock = spec.onReady();
+      } catch (err) {
+        fail(spec.toError(err as Error));
+        return;
+      }
       cleanup();
-      resolve(spec.onReady());
+      resolve(sock);
     };
     const onError = (err: Error): void => fail(spec.toError(err));
     const deadline = new ConnectDeadline(spec.timeout, spec.signal, spec.what, fail);
