@@ -80,6 +80,12 @@ export class ClientSession {
     return this.#c.peer.maxConcurrentStreams;
   }
 
+  /** No stream will ever open again: closed, GOAWAY either way, or stream ids used up. */
+  get draining(): boolean {
+    const c = this.#c;
+    return c.closed || c.goaway !== null || c.goawaySent || c.table.exhausted;
+  }
+
   /** Whether request() may open a stream now. */
   get canOpenStream(): boolean {
     return this.#cannotOpen() === null;
@@ -159,7 +165,7 @@ export class ClientSession {
   /**
    * Opens a stream with a request head; returns its id. Names are lower-cased and pseudo-fields
    * put first; throws HansomError `invalid_header` for fields HTTP/2 refuses (see fields.ts),
-   * `header_too_large` over the server's SETTINGS_MAX_HEADER_LIST_SIZE, `closed` when no stream
+   * `invalid_header` also over the server's SETTINGS_MAX_HEADER_LIST_SIZE, `closed` when no stream
    * can be opened (check canOpenStream first).
    */
   request(fields: ReadonlyArray<readonly [string, string]>, endStream: boolean): number {
@@ -169,7 +175,7 @@ export class ClientSession {
     const p = prepareRequest(fields);
     if (p.listSize > c.peer.maxHeaderListSize) {
       const limit = c.peer.maxHeaderListSize;
-      throw new HansomError("header_too_large", `Request header list of ${p.listSize} bytes is over the server's SETTINGS_MAX_HEADER_LIST_SIZE ${limit}`, { phase: "input" });
+      throw new HansomError("invalid_header", `Request header list of ${p.listSize} bytes is over the server's SETTINGS_MAX_HEADER_LIST_SIZE ${limit}`, { phase: "input" });
     }
     this.start();
     this.#depth++;
