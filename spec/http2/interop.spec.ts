@@ -4,78 +4,12 @@
 import { after, before, test } from "node:test";
 import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
-import * as http2 from "node:http2";
 import * as net from "node:net";
-import { createHash } from "node:crypto";
 import { ClientSession } from "../../lib/http2/session.ts";
 import type { SessionOptions } from "../../lib/http2/session.ts";
 import type { HansomError } from "../../lib/errors.ts";
-
-const runtime = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : "Node";
-
-/** Deterministic body bytes for /get?n=N. */
-function bodyOf(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (i * 31 + n) & 0xff;
-  return out;
-}
-
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-interface Served {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** An h2c server: /get?n= (N body bytes), /echo (sha256 and length of the request body), /trailers. */
-function serve(settings: http2.Settings = {}): Promise<Served> {
-  const server = http2.createServer({ settings });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
-  });
-  server.on("stream", (stream, headers) => {
-    const url = new URL(String(headers[":path"]), "http://x");
-    if (url.pathname === "/get") {
-      const n = Number(url.searchParams.get("n"));
-      stream.respond({ ":status": 200, "content-length": String(n), "x-n": String(n) });
-      stream.end(bodyOf(n));
-    } else if (url.pathname === "/echo") {
-      const hash = createHash("sha256");
-      let length = 0;
-      stream.on("data", (c: Uint8Array) => {
-        hash.update(c);
-        length += c.length;
-      });
-      stream.on("end", () => {
-        stream.respond({ ":status": 200 });
-        stream.end(`${length} ${hash.digest("hex")}`);
-      });
-    } else if (url.pathname === "/trailers") {
-      stream.respond({ ":status": 200 }, { waitForTrailers: true });
-      stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "abc123", "x-count": "2" }));
-      stream.write("part one,");
-      stream.end("part two");
-    } else {
-      stream.respond({ ":status": 404 });
-      stream.end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      resolve({
-        port,
-        close: () => new Promise<void>((done) => {
-          for (const s of sessions) s.destroy();
-          server.close(() => done());
-        }),
-      });
-    });
-  });
-}
+import { bodyOf, probe, serve, sha } from "./h2-server.ts";
+import type { Served } from "./h2-server.ts";
 
 interface Reply {
   status: number;
@@ -189,35 +123,6 @@ class Client {
     this.session.goaway();
     this.session.destroy();
     this.socket.destroy();
-  }
-}
-
-/** Whether this runtime's node:http2 server answers its own client; the reason when not. */
-async function probe(): Promise<string | null> {
-  let s: Served | null = null;
-  try {
-    s = await serve();
-    const port = s.port;
-    const status = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no answer within 3 s")), 3000);
-      const c = http2.connect(`http://127.0.0.1:${port}`);
-      c.on("error", reject);
-      const r = c.request({ ":path": "/get?n=3" });
-      r.on("response", (h) => {
-        r.resume();
-        r.on("end", () => {
-          clearTimeout(timer);
-          c.close();
-          resolve(Number(h[":status"]));
-        });
-      });
-      r.on("error", reject);
-    });
-    return status === 200 ? null : `node:http2 answered its own client with ${status}`;
-  } catch (e) {
-    return `node:http2 server not usable on ${runtime}: ${(e as Error).message}`;
-  } finally {
-    await s?.close();
   }
 }
 
