@@ -69,35 +69,90 @@ export function request(method: string, url: string | URL, opts: RequestOptions 
   return dispatch(method, url, opts);
 }
 
-/** GET (hackney:get). */
-export function get(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("GET", url, opts);
+/**
+ * GET (hackney:get). Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await get("http://127.0.0.1:8080/");
+ */
+export function get(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function get(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function get(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function get(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("GET", url, opts ?? {});
 }
-/** HEAD: the response has no body. */
-export function head(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("HEAD", url, opts);
+
+/**
+ * HEAD: the response has no body. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await head("http://127.0.0.1:8080/");
+ */
+export function head(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function head(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function head(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function head(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("HEAD", url, opts ?? {});
 }
-/** POST. */
-export function post(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("POST", url, opts);
+
+/**
+ * POST. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await post("http://127.0.0.1:8080/items", { body: "name=a" });
+ */
+export function post(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function post(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function post(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function post(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("POST", url, opts ?? {});
 }
-/** PUT. */
-export function put(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("PUT", url, opts);
+
+/**
+ * PUT. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await put("http://127.0.0.1:8080/");
+ */
+export function put(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function put(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function put(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function put(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("PUT", url, opts ?? {});
 }
-/** PATCH. */
-export function patch(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("PATCH", url, opts);
+
+/**
+ * PATCH. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await patch("http://127.0.0.1:8080/");
+ */
+export function patch(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function patch(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function patch(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function patch(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("PATCH", url, opts ?? {});
 }
-/** DELETE (named del: delete is a reserved word). */
-export function del(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("DELETE", url, opts);
+
+/**
+ * DELETE (named del: delete is a reserved word). Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await del("http://127.0.0.1:8080/");
+ */
+export function del(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function del(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function del(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function del(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("DELETE", url, opts ?? {});
 }
-/** OPTIONS. */
-export function options(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("OPTIONS", url, opts);
+
+/**
+ * OPTIONS. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await options("http://127.0.0.1:8080/");
+ */
+export function options(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function options(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function options(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function options(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("OPTIONS", url, opts ?? {});
 }
-/** TRACE. */
-export function trace(url: string | URL, opts?: RequestOptions): Promise<Response> {
-  return request("TRACE", url, opts);
+
+/**
+ * TRACE. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
+ * @example const res = await trace("http://127.0.0.1:8080/");
+ */
+export function trace(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
+export function trace(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
+export function trace(url: string | URL, opts?: RequestOptions): Promise<Response>;
+export function trace(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+  return dispatch("TRACE", url, opts ?? {});
 }

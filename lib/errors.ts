@@ -19,7 +19,9 @@ export type HansomErrorCode =
   | "tls_error"
   | "not_replayable"
   | "multipart_error"
-  | "file_error";
+  | "file_error"
+  | "stream_reset"
+  | "http_error";
 
 /** Where in a request the failure happened. */
 export type HansomErrorPhase =

@@ -36,6 +36,7 @@ export const DEFAULTS = {
   recvTimeout: 5000,
   maxHeaderSize: 65536,
   decompress: false,
+  http2PriorKnowledge: false,
 } as const;
 
 function bad(message: string, cause?: unknown): never {
@@ -109,6 +110,14 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   proxy: { scope: "connection", key: true, check: anything }, // checked by resolveProxy (proxy/)
   insecure: { scope: "connection", key: true, check: boolean },
   tls: { scope: "connection", key: true, check: checkTls },
+  protocols: {
+    scope: "connection",
+    key: true,
+    check: (v, n) => {
+      if (!(Array.isArray(v) && v.length > 0 && v.every((p) => p === "h2" || p === "http/1.1"))) bad(`Option ${n} must be a non-empty list of "h2" and "http/1.1", got ${describe(v)}`);
+    },
+  },
+  http2PriorKnowledge: { scope: "connection", key: true, check: boolean },
   connectTimeout: { scope: "connection", check: millis },
   recvTimeout: { scope: "request", check: millis },
   checkoutTimeout: { scope: "request", check: millis },

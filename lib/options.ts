@@ -77,4 +77,11 @@ export interface RequestOptions {
   retry?: number | RetryOptions;
   /** A CookieJar (or any store with getCookieString/setCookie): cookies sent from it and stored into it on every hop. */
   cookieJar?: CookieStore;
+  /**
+   * Protocols offered by ALPN on https, in order of preference; the server's choice is used.
+   * ["h2", "http/1.1"] turns HTTP/2 on. @default ["http/1.1"]
+   */
+  protocols?: Array<"h2" | "http/1.1">;
+  /** Speak HTTP/2 from the first byte on cleartext http:// (h2c, RFC 9113 §3.3). @default false */
+  http2PriorKnowledge?: boolean;
 }

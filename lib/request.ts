@@ -6,7 +6,7 @@ import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
 import { failedBeforeResponse } from "./exchange.ts";
 import type { BodySource, HttpConnection, Release, RequestSpec, ResponseHead } from "./exchange.ts";
-import { Http1Connection } from "./http1/connection.ts";
+import { connectionFor } from "./protocol-choice.ts";
 import { Response } from "./response.ts";
 import type { RedirectRecord } from "./response.ts";
 import { defaultPool, Pool } from "./pool.ts";
@@ -146,10 +146,12 @@ function poolKey(u: ParsedUrl, opts: RequestOptions, route: Route): string {
 }
 
 function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, route: Route, key: string, release: Release, timings: { connect?: number }, started: number): () => Promise<HttpConnection> {
+  // ALPN offers the protocols option (RFC 7301); without it nothing is offered and HTTP/1.1 is spoken.
+  const tls = opts.protocols ? { ...opts.tls, alpn: opts.protocols } : opts.tls;
   return async () => {
-    const sock = await route.open(adapter, { target: u, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls: opts.tls, insecure: opts.insecure });
+    const sock = await route.open(adapter, { target: u, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls, insecure: opts.insecure });
     timings.connect = Date.now() - started;
-    return new Http1Connection(key, sock, release);
+    return connectionFor(u, opts, route, key, sock, release);
   };
 }
 

@@ -22,8 +22,8 @@ export interface Http2ConnectionOptions extends SessionOptions {
   maxConcurrent?: number;
 }
 
-// The error code of a stream the server reset; "stream_reset" once lib/errors.ts has it.
-const RESET_CODE: HansomErrorCode = "closed";
+// The error code of a stream the server reset (RST_STREAM); the HTTP/2 code name is in the message.
+const RESET_CODE: HansomErrorCode = "stream_reset";
 
 /** A copy of a connection-wide error for one exchange (each gets its own context added later). */
 function copyOf(err: HansomError, phase: "response" | "body"): HansomError {

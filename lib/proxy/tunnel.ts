@@ -36,6 +36,9 @@ export class TunnelSocket implements RawSocket {
   get secure(): boolean {
     return this.#inner.secure;
   }
+  get alpn(): string | null {
+    return this.#inner.alpn;
+  }
   get closed(): boolean {
     return this.#inner.closed;
   }

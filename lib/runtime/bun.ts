@@ -34,6 +34,8 @@ interface BunSock {
   readonly localAddress: string;
   readonly localPort: number;
   readonly localFamily: string;
+  /** The protocol ALPN agreed: false or null when none. */
+  readonly alpnProtocol?: string | false | null;
   /** Bytes the kernel took (0 when full), or -1 once closed. Nothing is buffered. */
   write(data: Uint8Array): number;
   pause(): void;
@@ -114,6 +116,8 @@ interface Pending {
 /** One Bun socket, from connect (or TLS upgrade) until closed. */
 class BunSocket implements RawSocket {
   readonly secure: boolean;
+  /** Set once the handshake is done: what ALPN agreed. */
+  alpn: string | null = null;
   #s: BunSock | null = null;
   #remote: SocketAddress = { address: "", port: 0, family: "IPv4" };
   #local: SocketAddress = { address: "", port: 0, family: "IPv4" };
@@ -208,6 +212,7 @@ class BunSocket implements RawSocket {
       if (s.remoteAddress === undefined) throw new Error("the peer reset the connection as it opened (ECONNRESET)");
       this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
       this.#local = address(s.localAddress, s.localPort, s.localFamily);
+      if (this.secure) this.alpn = typeof s.alpnProtocol === "string" && s.alpnProtocol !== "" ? s.alpnProtocol : null;
     } catch (err) {
       this.failConnect(bunSocketError(err, this.secure, pending.what));
       return;

@@ -84,6 +84,7 @@ class DenoSocket implements RawSocket {
   readonly remote: SocketAddress;
   readonly local: SocketAddress;
   readonly secure: boolean;
+  readonly alpn: string | null;
   #conn: DenoConn;
   #handler: SocketHandler | null = null;
   #paused = true;
@@ -99,9 +100,10 @@ class DenoSocket implements RawSocket {
   #queue = new WriteQueue(HIGH_WATER);
   #writing = false;
 
-  constructor(conn: DenoConn, secure: boolean) {
+  constructor(conn: DenoConn, secure: boolean, alpn: string | null = null) {
     this.#conn = conn;
     this.secure = secure;
+    this.alpn = alpn;
     this.remote = address(conn.remoteAddr);
     this.local = address(conn.localAddr);
   }
@@ -273,13 +275,14 @@ function needsNodeTls(spec: UpgradeSpec): boolean {
 /** The TLS handshake of `c` under the deadline; `c` is closed if it fails or runs out of time. */
 async function handshake(c: DenoTlsConn, dl: ConnectDeadline, what: string): Promise<RawSocket> {
   dl.onExpire(() => closeQuietly(c));
+  let info: { alpnProtocol: string | null };
   try {
-    await dl.run(c.handshake(), () => {}, stepError(true, what));
+    info = await dl.run(c.handshake(), () => {}, stepError(true, what));
   } catch (err) {
     closeQuietly(c);
     throw err;
   }
-  return new DenoSocket(c, true);
+  return new DenoSocket(c, true, info.alpnProtocol ?? null);
 }
 
 /** Deno.startTls on an idle TCP connection, handshake included, under the deadline. */

@@ -33,6 +33,7 @@ class NodeSocket implements RawSocket {
   readonly remote: SocketAddress;
   readonly local: SocketAddress;
   readonly secure: boolean;
+  readonly alpn: string | null;
   #s: net.Socket;
   #handler: SocketHandler | null = null;
   #pendingError: HansomError | null = null;
@@ -42,6 +43,7 @@ class NodeSocket implements RawSocket {
   constructor(s: net.Socket, secure: boolean) {
     this.#s = s;
     this.secure = secure;
+    this.alpn = (secure && (s as tls.TLSSocket).alpnProtocol) || null;
     this.remote = socketAddress(s.remoteAddress, s.remotePort, namesIpv6(s.remoteFamily));
     this.local = socketAddress(s.localAddress, s.localPort, namesIpv6(s.remoteFamily));
     s.setNoDelay(true);

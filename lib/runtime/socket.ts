@@ -22,7 +22,7 @@ export interface TlsOptions {
   servername?: string;
   /** @default "TLSv1.2" */
   minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
-  /** ALPN protocols to offer. hansom speaks HTTP/1.1 only. */
+  /** ALPN protocols to offer, in order of preference (the protocols option sets them). */
   alpn?: string[];
 }
 
@@ -66,6 +66,8 @@ export interface RawSocket {
   readonly secure: boolean;
   /** True once destroyed or fully closed. */
   readonly closed: boolean;
+  /** The protocol the TLS handshake agreed by ALPN ("h2", "http/1.1"), or null (none, or plain TCP). */
+  readonly alpn: string | null;
   /** Where read bytes go. Starts paused: nothing is read until resume(). */
   setHandler(handler: SocketHandler): void;
   /** Stop reading from the OS socket (backpressure). */

@@ -29,6 +29,7 @@ export class MemorySocket implements RawSocket {
   readonly remote: SocketAddress = { address: "127.0.0.1", port: 8080, family: "IPv4" };
   readonly local: SocketAddress = { address: "127.0.0.1", port: 50000, family: "IPv4" };
   readonly secure = false;
+  readonly alpn = null;
   /** Every chunk write() took, in order (copies). */
   readonly writes: Uint8Array[] = [];
   /** How many times destroy() was called (it is idempotent; every call counts). */

@@ -8,7 +8,7 @@ import type { RawSocket, SocketHandler } from "../../lib/runtime/socket.ts";
 function fakeSocket(): RawSocket & { h: SocketHandler | null; resumed: number; paused: number; destroyed: boolean } {
   const addr = { address: "127.0.0.1", port: 1, family: "IPv4" as const };
   return {
-    remote: addr, local: addr, secure: false, closed: false,
+    remote: addr, local: addr, secure: false, closed: false, alpn: null,
     h: null, resumed: 0, paused: 0, destroyed: false,
     setHandler(h) { this.h = h; },
     pause() { this.paused++; },

@@ -69,6 +69,7 @@ class NodeTlsSocket implements RawSocket {
   readonly remote: SocketAddress;
   readonly local: SocketAddress;
   readonly secure = true;
+  readonly alpn: string | null;
   #s: TLSSocket;
   #handler: SocketHandler | null = null;
   #pendingError: HansomError | null = null;
@@ -80,6 +81,7 @@ class NodeTlsSocket implements RawSocket {
 
   constructor(s: TLSSocket, under: RawSocket, gate: RawDuplex) {
     this.#s = s;
+    this.alpn = s.alpnProtocol || null;
     this.#gate = gate;
     this.#under = under;
     this.remote = under.remote;
