@@ -118,6 +118,7 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
     },
   },
   http2PriorKnowledge: { scope: "connection", key: true, check: boolean },
+  socketPath: { scope: "connection", key: true, check: (v, n) => (typeof v === "string" && v !== "" && !v.includes("\0")) || bad(`Option ${n} must be a Unix socket path, got ${describe(v)}`) },
   connectTimeout: { scope: "connection", check: millis },
   recvTimeout: { scope: "request", check: millis },
   checkoutTimeout: { scope: "request", check: millis },

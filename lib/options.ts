@@ -82,6 +82,8 @@ export interface RequestOptions {
    * ["h2", "http/1.1"] turns HTTP/2 on. @default ["http/1.1"]
    */
   protocols?: Array<"h2" | "http/1.1">;
+  /** Connect to this Unix domain socket instead of the URL's host and port; Host stays the URL's. */
+  socketPath?: string;
   /** Speak HTTP/2 from the first byte on cleartext http:// (h2c, RFC 9113 §3.3). @default false */
   http2PriorKnowledge?: boolean;
 }

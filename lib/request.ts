@@ -149,7 +149,8 @@ function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, rout
   // ALPN offers the protocols option (RFC 7301); without it nothing is offered and HTTP/1.1 is spoken.
   const tls = opts.protocols ? { ...opts.tls, alpn: opts.protocols } : opts.tls;
   return async () => {
-    const sock = await route.open(adapter, { target: u, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls, insecure: opts.insecure });
+    const socketPath = u.scheme === "http+unix" ? u.host : opts.socketPath;
+    const sock = await route.open(adapter, { target: u, socketPath, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls, insecure: opts.insecure });
     timings.connect = Date.now() - started;
     return connectionFor(u, opts, route, key, sock, release);
   };
@@ -340,7 +341,7 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
   const spec: RequestSpec = {
     method: hop.method,
-    scheme: hop.url.scheme,
+    scheme: hop.url.scheme === "https" ? "https" : "http",
     authority: authority(hop.url),
     path: requestTarget(hop.url, opts.pathEncode),
     absoluteForm: route.absoluteForm,

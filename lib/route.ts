@@ -10,6 +10,8 @@ import type { ProxyOption, ProxyRoute } from "./proxy/index.ts";
 /** What opening a socket to the origin needs. */
 export interface DialSpec {
   target: ParsedUrl;
+  /** A Unix socket to connect to instead of the target's host and port (socketPath, http+unix). */
+  socketPath?: string;
   timeout: number;
   signal?: AbortSignal;
   tls?: TlsOptions;
@@ -41,7 +43,10 @@ const STRATEGIES: { readonly [K in Route["kind"]]: Strategy } = {
     absoluteForm: false,
     headers: [],
     open: (adapter, s) =>
-      adapter.connect({ host: s.target.host, port: s.target.port, tls: s.target.scheme === "https" ? (s.tls ?? {}) : undefined, insecure: s.insecure, timeout: s.timeout, signal: s.signal }),
+      adapter.connect({
+        host: s.target.host, port: s.target.port, path: s.socketPath, tls: s.target.scheme === "https" ? (s.tls ?? {}) : undefined,
+        insecure: s.insecure, timeout: s.timeout, signal: s.signal,
+      }),
   }),
   // Plain http through an HTTP proxy: absolute-form requests, credentials in Proxy-Authorization.
   http: (p) => {

@@ -10,10 +10,11 @@ export { parseQs, pathEncode, qs, urlDecode, urlEncode } from "./percent-encodin
 
 /** An http(s) URL split into the parts a request needs (hackney's #hackney_url). */
 export interface ParsedUrl {
-  scheme: "http" | "https";
-  /** Lower-cased; IPv6 without brackets; IDN converted to punycode. */
+  /** "http+unix": HTTP over the Unix socket whose path is the (percent-encoded) host. */
+  scheme: "http" | "https" | "http+unix";
+  /** Lower-cased; IPv6 without brackets; IDN converted to punycode. For http+unix, the decoded socket path. */
   host: string;
-  /** @default 80 for http, 443 for https */
+  /** @default 80 for http, 443 for https; 0 for http+unix */
   port: number;
   /** As given (not normalised or re-encoded); "/" at least. */
   path: string;
@@ -29,7 +30,7 @@ export interface ParsedUrl {
   href: string;
 }
 
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const DEFAULT_PORT = { http: 80, https: 443, "http+unix": 0 } as const;
 /**
  * Builds a URL from a base, path segments and a query (hackney_url:make_url). Segments are
  * joined with "/" and stripped of outer slashes (no "//"), empty ones dropped; they are not
@@ -58,6 +59,8 @@ function trimSlashes(s: string): string {
 
 /** Host header value / authority: "host" at the scheme's default port, else "host:port"; IPv6 in brackets. */
 export function authority(u: ParsedUrl, alwaysPort = false): string {
+  // hackney's http+unix form: the socket path, percent-encoded, is the host (and the Host header).
+  if (u.scheme === "http+unix") return encodeURIComponent(u.host);
   const h = u.host.includes(":") ? `[${u.host}]` : u.host;
   return alwaysPort || u.port !== DEFAULT_PORT[u.scheme] ? `${h}:${u.port}` : h;
 }
@@ -142,14 +145,14 @@ export function parseUrl(url: string | URL): ParsedUrl {
 
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(s);
   const lower = m ? m[1]!.toLowerCase() : "";
-  if (lower !== "http" && lower !== "https") {
+  if (lower !== "http" && lower !== "https" && lower !== "http+unix") {
     // "localhost:8080/x" has no scheme, not the scheme "localhost"
     if (!m || /^\d+(?:[/?#]|$)/.test(s.slice(m[0].length))) {
       throw invalid("Invalid URL: no scheme; it must start with http:// or https://");
     }
-    throw invalid(`Unsupported URL scheme "${lower}:"; only http and https are allowed`);
+    throw invalid(`Unsupported URL scheme "${lower}:"; only http, https and http+unix are allowed`);
   }
-  const scheme: "http" | "https" = lower;
+  const scheme: ParsedUrl["scheme"] = lower;
   let i = m![0].length;
   if (!s.startsWith("//", i)) throw invalid(`Invalid URL: "//" must follow "${scheme}:"`);
   i += 2;
@@ -177,6 +180,7 @@ export function parseUrl(url: string | URL): ParsedUrl {
     const colon = hostPort.indexOf(":");
     if (colon >= 0) hostEnd = colon;
   }
+  if (scheme === "http+unix") return unixUrl(auth, s.slice(end));
   const host = parseHost(hostPort.slice(0, hostEnd));
   const portText = hostPort.slice(hostEnd + 1);
   let port: number = DEFAULT_PORT[scheme];
@@ -206,6 +210,22 @@ export function parseUrl(url: string | URL): ParsedUrl {
     (query ? "?" + queryEncode(query) : "") +
     (fragment ? "#" + queryEncode(fragment) : "");
   return u;
+}
+
+/** An http+unix URL: the authority is the percent-encoded socket path (no userinfo, no port). */
+function unixUrl(auth: string, rest: string): ParsedUrl {
+  let host: string;
+  try {
+    host = decodeURIComponent(auth);
+  } catch {
+    throw invalid("Invalid URL: the socket path of an http+unix URL is not valid percent-encoding");
+  }
+  if (host === "") throw invalid("Invalid URL: an http+unix URL needs the socket path as its host, e.g. http+unix://%2Fvar%2Frun%2Fapp.sock/");
+  if (/[\x00]/.test(host)) throw invalid("Invalid URL: NUL in the socket path");
+  const u = parseUrl(`http://unix${rest}`);
+  const out: ParsedUrl = { ...u, scheme: "http+unix", host, port: 0, user: "", password: "", href: "" };
+  out.href = `http+unix://${authority(out)}${u.href.slice("http://unix".length)}`;
+  return out;
 }
 
 interface UriParts {

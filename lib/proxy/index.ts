@@ -188,9 +188,10 @@ function toRoute(cfg: ProxyConfig, target: ParsedUrl): ProxyRoute {
  * @example resolveProxy("http://u:p@127.0.0.1:3128", parseUrl("https://example.com/"), adapter) // kind "tunnel"
  */
 export function resolveProxy(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter): ProxyRoute | null {
-  if (opt === undefined || opt === null) return null;
+  // A Unix socket is local: no proxy reaches it.
+  if (opt === undefined || opt === null || target.scheme === "http+unix") return null;
   if (opt === "env") {
-    const found = envProxyUrl(target, (name) => adapter.env(name));
+    const found = envProxyUrl(target as ParsedUrl & { scheme: "http" | "https" }, (name) => adapter.env(name));
     return found ? toRoute(parseProxyUrl(found.url, found.from), target) : null;
   }
   return toRoute(normalize(opt), target);

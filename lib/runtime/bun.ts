@@ -58,7 +58,7 @@ interface BunHandlers {
   connectError(s: BunSock, err: Error): void;
 }
 declare const Bun: {
-  connect(o: { hostname: string; port: number; tls?: BunTlsOptions; socket: BunHandlers; allowHalfOpen?: boolean }): Promise<BunSock>;
+  connect(o: ({ hostname: string; port: number } | { unix: string }) & { tls?: BunTlsOptions; socket: BunHandlers; allowHalfOpen?: boolean }): Promise<BunSock>;
   file(path: string): { stat(): Promise<{ isFile(): boolean; size: number }>; stream(): ReadableStream<Uint8Array> };
   env: Record<string, string | undefined>;
 };
@@ -134,8 +134,12 @@ class BunSocket implements RawSocket {
   #queue = new WriteQueue(HIGH_WATER);
   #flushWaiters: Array<() => void> = [];
 
-  constructor(secure: boolean) {
+  /** A Unix socket: it has no remote address to read. */
+  readonly #unix: boolean;
+
+  constructor(secure: boolean, unix = false) {
     this.secure = secure;
+    this.#unix = unix;
   }
 
   get remote(): SocketAddress {
@@ -209,7 +213,7 @@ class BunSocket implements RawSocket {
     try {
       s.pause();
       s.setNoDelay(true);
-      if (s.remoteAddress === undefined) throw new Error("the peer reset the connection as it opened (ECONNRESET)");
+      if (s.remoteAddress === undefined && !this.#unix) throw new Error("the peer reset the connection as it opened (ECONNRESET)");
       this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
       this.#local = address(s.localAddress, s.localPort, s.localFamily);
       if (this.secure) this.alpn = typeof s.alpnProtocol === "string" && s.alpnProtocol !== "" ? s.alpnProtocol : null;
@@ -381,13 +385,12 @@ export const bunSockets: SocketAdapter = {
   runtime: "bun",
   connect(spec: ConnectSpec): Promise<RawSocket> {
     if (spec.signal?.aborted) return Promise.reject(abortError(spec.signal));
-    const what = `Connecting to ${spec.host}:${spec.port} failed`;
-    const sock = new BunSocket(!!spec.tls);
+    const what = spec.path !== undefined ? `Connecting to the Unix socket ${spec.path} failed` : `Connecting to ${spec.host}:${spec.port} failed`;
+    const sock = new BunSocket(!!spec.tls, spec.path !== undefined);
     const ready = sock.connecting(spec.timeout, spec.signal, what);
     try {
       Bun.connect({
-        hostname: spec.host,
-        port: spec.port,
+        ...(spec.path !== undefined ? { unix: spec.path } : { hostname: spec.host, port: spec.port }),
         tls: spec.tls ? bunTls(spec.tls, spec.host, spec.insecure) : undefined,
         socket: sock.handlers(),
       }).then((s) => sock.attach(s), (err: unknown) => sock.failConnect(bunSocketError(err, false, what)));

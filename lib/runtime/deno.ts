@@ -46,7 +46,7 @@ interface DenoFile {
   close(): void;
 }
 declare const Deno: {
-  connect(o: { hostname: string; port: number; transport?: "tcp"; signal?: AbortSignal }): Promise<DenoConn>;
+  connect(o: { hostname: string; port: number; transport?: "tcp"; signal?: AbortSignal } | { transport: "unix"; path: string }): Promise<DenoConn>;
   connectTls(o: DenoTlsBase & { hostname: string; port: number; cert?: string; key?: string }): Promise<DenoTlsConn>;
   startTls(conn: DenoConn, o: DenoTlsBase & { hostname: string }): Promise<DenoTlsConn>;
   open(path: string, o: { read: true }): Promise<DenoFile>;
@@ -308,7 +308,7 @@ async function nativeTls(conn: DenoConn, spec: UpgradeSpec, dialled: string, dl:
 
 async function connect(spec: ConnectSpec): Promise<RawSocket> {
   if (spec.signal?.aborted) throw abortError(spec.signal);
-  const what = `Connecting to ${spec.host}:${spec.port} failed`;
+  const what = spec.path !== undefined ? `Connecting to the Unix socket ${spec.path} failed` : `Connecting to ${spec.host}:${spec.port} failed`;
   const tls = spec.tls;
   const started = Date.now();
   const dl = new ConnectDeadline(spec.timeout, spec.signal, what);
@@ -330,7 +330,8 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
       dl.clear();
       return sock;
     }
-    tcp = await dl.run(Deno.connect({ hostname: spec.host, port: spec.port, signal: dl.signal }), closeQuietly, stepError(false, what));
+    const to = spec.path !== undefined ? { transport: "unix" as const, path: spec.path } : { hostname: spec.host, port: spec.port, signal: dl.signal };
+    tcp = await dl.run(Deno.connect(to), closeQuietly, stepError(false, what));
   } catch (err) {
     dl.clear();
     throw err;

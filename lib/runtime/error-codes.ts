@@ -10,6 +10,8 @@ const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOST
 /** errno-style codes and what they mean for a connection. */
 const ERRNO = new Map<string, HansomErrorCode>([
   ["ECONNREFUSED", "econnrefused"],
+  // A Unix socket path that does not exist: nobody listens there, as with a refused port.
+  ["ENOENT", "econnrefused"],
   ["ENOTFOUND", "nxdomain"],
   ["EAI_AGAIN", "nxdomain"],
   ["EAI_NONAME", "nxdomain"],
@@ -56,7 +58,7 @@ function bunCode(err: unknown, handshake: boolean): HansomErrorCode {
 /** The Deno namespace's errors (by name) and its node:tls (by code); `handshake` marks the TLS phase. */
 function denoCode(err: unknown, handshake: boolean): HansomErrorCode {
   const { name, code, message } = fields(err);
-  if (name === "ConnectionRefused" || code === "ECONNREFUSED") return "econnrefused";
+  if (name === "ConnectionRefused" || code === "ECONNREFUSED" || (!handshake && (name === "NotFound" || code === "ENOENT"))) return "econnrefused";
   if (DNS_FAILURE.test(message) || code === "ENOTFOUND" || code === "EAI_AGAIN") return "nxdomain";
   if (RESET_NAMES.has(name) || code === "ECONNRESET" || code === "EPIPE") return handshake ? "tls_error" : "econnreset";
   if (handshake || TLS_CODE.test(code) || (name === "InvalidData" && /certificate|tls|alert/i.test(message))) return "tls_error";

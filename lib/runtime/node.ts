@@ -147,6 +147,7 @@ export const nodeSockets: SocketAdapter = {
   runtime: "node",
   connect(spec: ConnectSpec): Promise<RawSocket> {
     if (spec.signal?.aborted) return Promise.reject(abortError(spec.signal));
+    if (spec.path !== undefined) return settle(net.connect({ path: spec.path }), "connect", spec.timeout, spec.signal, `Connecting to the Unix socket ${spec.path} failed`, false);
     const what = `Connecting to ${spec.host}:${spec.port} failed`;
     if (spec.tls) {
       const t = tls.connect({ host: spec.host, port: spec.port, ...tlsContextOptions(spec.tls, spec.host, spec.insecure) });

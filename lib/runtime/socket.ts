@@ -30,6 +30,8 @@ export interface TlsOptions {
 export interface ConnectSpec {
   host: string;
   port: number;
+  /** Connect to this Unix domain socket instead of host:port (plain, no TLS). */
+  path?: string;
   /** Present: negotiate TLS once TCP is up. */
   tls?: TlsOptions;
   /** Skip certificate verification (hackney's insecure). */
