@@ -144,10 +144,11 @@ if npm_project "$TMP/node"; then
 
   # A strict consumer with no Node types: hansom's declarations must stand on their own.
   cat >"$TMP/node/consumer.ts" <<'EOF'
-import hansom, { get, request, Pool, HansomError, isHansomError, parseUrl } from "hansom";
+import hansom, { get, request, Pool, HansomError, isHansomError, parseUrl, CookieJar } from "hansom";
 import type { RequestOptions, Response, AsyncStream, RequestHandle, ResponseEvent, HansomErrorCode, Part, ProxyOption } from "hansom";
 
-const opts: RequestOptions = { headers: [["x-a", "1"]], recvTimeout: 1000, followRedirect: true, pool: new Pool({ maxConnections: 2 }) };
+const opts: RequestOptions = { headers: [["x-a", "1"]], recvTimeout: 1000, followRedirect: true, pool: new Pool({ maxConnections: 2 }),
+  retry: { limit: 2 }, cookieJar: new CookieJar(), decompress: true, protocols: ["h2", "http/1.1"] };
 const parts: Part[] = [{ name: "a", value: "1" }];
 const proxy: ProxyOption = { socks5: { host: "127.0.0.1", port: 1080 } };
 export async function use(url: string): Promise<number> {
