@@ -216,6 +216,7 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
       },
       limits: {
         maxBody: opts.maxBody,
+        maxHeaderSize: opts.maxHeaderSize,
         signal: opts.signal,
         total: head.contentLength ?? undefined,
         onProgress: opts.onProgress as ((p: { phase: "download"; loaded: number; total?: number }) => void) | undefined,

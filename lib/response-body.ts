@@ -22,6 +22,8 @@ export interface BodyLimits {
   onSettle?: () => void;
   /** Aborting it fails the body even when every byte has already arrived. */
   signal?: AbortSignal;
+  /** The request's maxHeaderSize: also the limit of each multipart part's header section. */
+  maxHeaderSize?: number;
 }
 
 /** A pull-based view of a body source; an AsyncIterator of chunks. */

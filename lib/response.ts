@@ -83,7 +83,7 @@ type BodyState =
   /** 101 Switching Protocols: the socket speaks another protocol; reachable with detach(). */
   | { kind: "upgraded"; source: BodySource }
   /** Already in memory: withBody, or an empty (Content-Length: 0) body. */
-  | { kind: "buffered"; bytes: Uint8Array }
+  | { kind: "buffered"; bytes: Uint8Array; trailers?: Array<[string, string]> | null }
   /** Read on elsewhere (stopAsync): the chunks already taken, then the rest. */
   | { kind: "continued"; rest: AsyncIterator<Uint8Array> }
   /** Taken by one reader. `channel` is set when it reads from the connection. */
@@ -168,7 +168,8 @@ export class Response implements AsyncIterable<Uint8Array> {
 
   /** Trailer fields of a chunked body, once it has been read. */
   get trailers(): Array<[string, string]> | null {
-    return this.#state.kind === "reading" ? (this.#state.channel?.trailers ?? null) : null;
+    const st = this.#state;
+    return st.kind === "reading" ? (st.channel?.trailers ?? null) : st.kind === "buffered" ? (st.trailers ?? null) : null;
   }
 
   /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
@@ -276,7 +277,7 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (!b) {
       throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${ct ?? "none"})`, { phase: "body" });
     }
-    const decoder = new MultipartDecoder(this.#take("multipart()"), b);
+    const decoder = new MultipartDecoder(this.#take("multipart()"), b, { maxHeaderSize: this.#limits.maxHeaderSize });
     if (this.#state.kind === "reading") this.#state.multipart = decoder;
     return decoder.events();
   }
@@ -368,7 +369,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   /** @internal withBody: read the body now and keep it. */
   async preload(): Promise<void> {
     const b = await this.bytes();
-    this.#state = { kind: "buffered", bytes: b };
+    this.#state = { kind: "buffered", bytes: b, trailers: this.trailers };
   }
 }
 
