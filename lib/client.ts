@@ -7,13 +7,18 @@ import { StreamedRequest } from "./request-handle.ts";
 import type { RequestHandle } from "./request-handle.ts";
 import type { Response } from "./response.ts";
 import type { RequestOptions } from "./options.ts";
-import { performRequest, prepareRequest } from "./request.ts";
-import type { PreparedRequest, RequestHooks } from "./request.ts";
+import { performRequest } from "./request.ts";
+import { prepareRequest } from "./prepare.ts";
+import type { RequestHooks } from "./request.ts";
+import type { PreparedRequest } from "./prepare.ts";
 import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 import { resolveProxy } from "./proxy/index.ts";
 import { getAdapter } from "./runtime/index.ts";
+import { defaultPool } from "./pool.ts";
+import { runChain } from "./middleware.ts";
+import type { Middleware, MiddlewareRequest } from "./middleware.ts";
 
 /** Options that make request() resolve to an AsyncStream. */
 export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | { streamTo: WritableStream<ResponseEvent> });
@@ -31,12 +36,30 @@ async function preEncode(req: PreparedRequest): Promise<EncodedBody | null> {
   }
 }
 
+/** The middleware of a request: its pool's first, then its own. */
+function chainOf(o: RequestOptions): Middleware[] {
+  const pool = o.pool === false ? null : (o.pool ?? defaultPool);
+  const own = o.middleware ?? [];
+  return pool && pool.middleware.length > 0 ? [...pool.middleware, ...own] : own;
+}
+
+/** Sends a prepared request through its middleware chain (none: straight to performRequest). */
+function send(req: PreparedRequest, hooks: RequestHooks): Promise<Response> {
+  const chain = chainOf(req.opts);
+  if (chain.length === 0) return performRequest(req, hooks);
+  // json, query and baseUrl are already in the URL and body the middleware sees.
+  const { middleware: _m, headers: _h, body, json: _j, query: _q, baseUrl: _b, ...options } = req.opts;
+  const first: MiddlewareRequest = { method: req.method, url: req.url.href, headers: new Headers(req.headers.pairs), body, options };
+  // What a middleware hands on (changed or not) is checked like any request input.
+  return runChain(chain, first, (r) => performRequest(prepareRequest(r.method, r.url, { ...r.options, headers: [...r.headers], body: r.body }), hooks));
+}
+
 /** @internal request() in its three shapes; Connection.request passes its own hooks. */
 export async function dispatch(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions, hooks: RequestHooks = {}): Promise<Response | AsyncStream | RequestHandle> {
   // Input is checked once, here, before any connection, whichever shape the call takes.
   const req = prepareRequest(method, url, opts as RequestOptions, hooks.baseHeaders);
   const o = req.opts;
-  if (o.body !== "stream" && !o.async && !o.streamTo) return performRequest(req, hooks);
+  if (o.body !== "stream" && !o.async && !o.streamTo) return send(req, hooks);
   // The other two shapes resolve before the request runs: a bad proxy option must fail now.
   resolveProxy(o.proxy, req.url, await getAdapter());
   if (o.body === "stream") {
@@ -53,7 +76,7 @@ export async function dispatch(method: string, url: string | URL, opts: RequestO
   // async / streamTo: events (streamTo alone implies async mode).
   const body = await preEncode(req);
   const plain: PreparedRequest = { ...req, opts: { ...o, body: undefined, async: undefined, streamTo: undefined } };
-  const stream = new AsyncStream((onRedirect) => performRequest(plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
+  const stream = new AsyncStream((onRedirect) => send(plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
   if (o.streamTo) void stream.pipeTo(o.streamTo);
   return stream;
 }

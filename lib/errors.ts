@@ -1,3 +1,5 @@
+import type { Response } from "./response.ts";
+
 /** Machine-readable reasons, named after hackney's error atoms. */
 export type HansomErrorCode =
   | "connect_timeout"
@@ -41,6 +43,7 @@ export interface HansomErrorDetails {
   phase?: HansomErrorPhase;
   method?: string;
   url?: string;
+  response?: Response;
 }
 
 /** The one error class hansom throws: switch on `code`. */
@@ -52,6 +55,8 @@ export class HansomError extends Error {
   method?: string;
   /** The request URL without credentials. */
   url?: string;
+  /** With code http_error (throwHttpErrors): the Response, its body unread. */
+  response?: Response;
 
   constructor(code: HansomErrorCode, message: string, details: HansomErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -61,6 +66,7 @@ export class HansomError extends Error {
     if (details.phase) this.phase = details.phase;
     if (details.method) this.method = details.method;
     if (details.url) this.url = details.url;
+    if (details.response) this.response = details.response;
   }
 }
 

@@ -3,8 +3,11 @@
 // and stripped of credentials when a redirect leaves the origin.
 import { assertHeaderName, assertHeaderValue } from "./http1/encode.ts";
 
-/** Header input: a `Headers`, a record, or name/value pairs kept in order and case (any iterable of pairs). */
-export type HeadersInput = Array<[string, string]> | Record<string, string> | Iterable<readonly [string, string]>;
+/**
+ * Header input: a `Headers`, a record, or name/value pairs kept in order and case (any iterable
+ * of pairs). In a record, a field whose value is undefined is left out.
+ */
+export type HeadersInput = Array<[string, string]> | Record<string, string | undefined> | Iterable<readonly [string, string]>;
 
 /** Header input as ordered pairs. */
 export function headerPairs(h: HeadersInput | undefined): Array<[string, string]> {
@@ -14,7 +17,9 @@ export function headerPairs(h: HeadersInput | undefined): Array<[string, string]
   if (typeof (h as Iterable<unknown>)[Symbol.iterator] === "function") {
     return [...(h as Iterable<readonly [string, string]>)].map((p) => [String(p[0]), String(p[1])] as [string, string]);
   }
-  return Object.entries(h as Record<string, string>).map(([k, v]) => [k, String(v)] as [string, string]);
+  const out: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(h as Record<string, string | undefined>)) if (v !== undefined) out.push([k, String(v)]);
+  return out;
 }
 
 /** Ordered header pairs with their lower-cased names prepared for lookups. */

@@ -13,6 +13,8 @@ export { request, get, head, post, put, patch, del, options, trace };
 export { connect, Connection };
 export { Pool, defaultPool };
 export { Response };
+/** The same class as Response, under a name that does not shadow the platform's Response. */
+export { Response as HansomResponse };
 export { AsyncStream };
 export { HansomError, isHansomError };
 export { parseUrl, pathEncode, urlEncode, urlDecode, qs, parseQs, makeUrl };
@@ -37,11 +39,12 @@ export type { ProxyOption } from "./proxy/index.ts";
 export type { SocketAddress, TlsOptions } from "./runtime/socket.ts";
 export type { CookieStore, CookieInfo, CookieJarOptions } from "./cookie-jar.ts";
 export type { RetryOptions } from "./retry-policy.ts";
+export type { Middleware, MiddlewareRequest } from "./middleware.ts";
 
 /** Every export in one object: `import hansom from "hansom"`. */
 const hansom = {
   request, get, head, post, put, patch, del, options, trace,
-  connect, Connection, Pool, defaultPool, Response, AsyncStream,
+  connect, Connection, Pool, defaultPool, Response, HansomResponse: Response, AsyncStream,
   HansomError, isHansomError,
   parseUrl, pathEncode, urlEncode, urlDecode, qs, parseQs, makeUrl,
   boundary, multipartLength, CookieJar,

@@ -37,6 +37,7 @@ export const DEFAULTS = {
   maxHeaderSize: 65536,
   decompress: false,
   http2PriorKnowledge: false,
+  throwHttpErrors: false,
 } as const;
 
 function bad(message: string, cause?: unknown): never {
@@ -145,6 +146,22 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   onProgress: { scope: "request", check: fn },
   // Per exchange, not per connection: a pooled socket honours each request's own limit.
   decompress: { scope: "request", check: boolean },
+  json: { scope: "request", check: anything }, // serialized (and checked) by prepareRequest
+  query: {
+    scope: "request",
+    check: (v, n) => {
+      const ok = (typeof URLSearchParams !== "undefined" && v instanceof URLSearchParams) ||
+        (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) ||
+        (typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => ["string", "number", "boolean"].includes(typeof x)));
+      if (!ok) bad(`Option ${n} must be a record of strings, numbers and booleans, a list of [name, value] pairs, or a URLSearchParams`);
+    },
+  },
+  baseUrl: { scope: "request", check: (v, n) => typeof v === "string" || v instanceof URL || bad(`Option ${n} must be a string or a URL, got ${describe(v)}`) },
+  throwHttpErrors: { scope: "request", check: boolean },
+  middleware: {
+    scope: "request",
+    check: (v, n) => (Array.isArray(v) && v.every((f) => typeof f === "function")) || bad(`Option ${n} must be a list of functions (req, next) => Promise<Response>`),
+  },
   retry: { scope: "request", check: (v) => void resolveRetry(v as RequestOptions["retry"]) },
   cookieJar: {
     scope: "request",

@@ -8,6 +8,7 @@ import type { ProxyOption } from "./proxy/index.ts";
 import type { HeadersInput } from "./headers.ts";
 import type { RetryOptions } from "./retry-policy.ts";
 import type { CookieStore } from "./cookie-jar.ts";
+import type { Middleware } from "./middleware.ts";
 
 export type { HeadersInput };
 
@@ -86,4 +87,14 @@ export interface RequestOptions {
   socketPath?: string;
   /** Speak HTTP/2 from the first byte on cleartext http:// (h2c, RFC 9113 §3.3). @default false */
   http2PriorKnowledge?: boolean;
+  /** A value sent as the JSON body, with Content-Type: application/json unless set; not with body. */
+  json?: unknown;
+  /** Pairs appended to the URL's query, in order, encoded as qs() does. */
+  query?: Record<string, string | number | boolean> | Array<[string, string]> | URLSearchParams;
+  /** A relative url is resolved against it, as `new URL(url, baseUrl)`. */
+  baseUrl?: string | URL;
+  /** A final status >= 400 rejects with code http_error; the unread Response is on err.response. @default false */
+  throwHttpErrors?: boolean;
+  /** Functions run around the request, after the pool's own (see Middleware). */
+  middleware?: Middleware[];
 }

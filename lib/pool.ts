@@ -4,6 +4,7 @@
 import { HansomError, abortError } from "./errors.ts";
 import type { HttpConnection } from "./exchange.ts";
 import { timer, unrefTimer } from "./timers.ts";
+import type { Middleware } from "./middleware.ts";
 
 /** Pool settings (hackney's pool options). */
 export interface PoolOptions {
@@ -13,6 +14,8 @@ export interface PoolOptions {
   idleTimeout?: number;
   /** Milliseconds to wait for a free connection; a request's own checkoutTimeout wins. */
   checkoutTimeout?: number;
+  /** Middleware run for every request through this pool, before the request's own. */
+  middleware?: Middleware[];
 }
 
 /** A snapshot of the pool's counters. */
@@ -52,6 +55,8 @@ export class Pool {
   readonly maxConnections: number;
   readonly idleTimeout: number;
   readonly checkoutTimeout: number | undefined;
+  /** Middleware for every request through this pool (outermost first). */
+  readonly middleware: readonly Middleware[];
   /** Idle connections by key, most recently used last. */
   #idle = new Map<string, Idle[]>();
   #idleCount = 0;
@@ -76,9 +81,12 @@ export class Pool {
     if (typeof idle !== "number" || !(idle >= 0)) throw invalid(`Option idleTimeout must be a number of milliseconds >= 0, got ${String(idle)}`);
     const co = opts.checkoutTimeout;
     if (co !== undefined && (typeof co !== "number" || !(co >= 0))) throw invalid(`Option checkoutTimeout must be a number of milliseconds >= 0, got ${String(co)}`);
+    const mw = opts.middleware ?? [];
+    if (!Array.isArray(mw) || !mw.every((f) => typeof f === "function")) throw invalid("Option middleware must be a list of functions (req, next) => Promise<Response>");
     for (const k of Object.keys(opts)) {
-      if (k !== "maxConnections" && k !== "idleTimeout" && k !== "checkoutTimeout") throw invalid(`Unknown Pool option ${JSON.stringify(k)}`);
+      if (!["maxConnections", "idleTimeout", "checkoutTimeout", "middleware"].includes(k)) throw invalid(`Unknown Pool option ${JSON.stringify(k)}`);
     }
+    this.middleware = [...mw];
     this.maxConnections = max;
     this.idleTimeout = idle;
     this.checkoutTimeout = co;

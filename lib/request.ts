@@ -14,8 +14,10 @@ import { getAdapter } from "./runtime/index.ts";
 import type { SocketAdapter } from "./runtime/socket.ts";
 import { parseUrl, authority, originOf, requestTarget, resolveUrl } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
-import { DEFAULTS, KEY_OPTIONS, normalizeMethod, validateOptions } from "./option-registry.ts";
-import { HeaderFields, base64, headerPairs } from "./headers.ts";
+import { DEFAULTS, KEY_OPTIONS } from "./option-registry.ts";
+import { base64 } from "./headers.ts";
+import type { HeaderFields } from "./headers.ts";
+import type { PreparedRequest } from "./prepare.ts";
 import type { RequestOptions } from "./options.ts";
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isRedirect, planRedirect } from "./redirect.ts";
 import { routeFor } from "./route.ts";
@@ -26,6 +28,7 @@ import { resolveRetry, retryDelay, sleep } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
 import type { CookieStore } from "./cookie-jar.ts";
 import { jarCookieHeader, storeCookies } from "./cookie-flow.ts";
+import { mockCount, mockFor, mockedHop } from "./mock-registry.ts";
 import { acceptEncoding as acceptEncodingOf, availableCodings } from "./decompress.ts";
 import type { DecoderFactories } from "./decompress.ts";
 
@@ -59,26 +62,6 @@ export interface RequestHooks {
   baseHeaders?: Array<[string, string]>;
   /** body: "stream": the caller writes the body through a RequestHandle. */
   streamBody?: EncodedBody;
-}
-
-/** A request whose input has been checked: what every later step works from. */
-export interface PreparedRequest {
-  method: string;
-  url: ParsedUrl;
-  opts: RequestOptions;
-  headers: HeaderFields;
-}
-
-/**
- * Checks a request's input once, before anything is sent: the method, every option (unknown
- * names included), the URL and the header fields. Throws the HansomError a caller should see.
- */
-export function prepareRequest(method: string, url: string | URL, opts: RequestOptions, baseHeaders?: Array<[string, string]>): PreparedRequest {
-  const m = normalizeMethod(method);
-  validateOptions(opts);
-  const u = parseUrl(url);
-  const own = new HeaderFields(headerPairs(opts.headers));
-  return { method: m, url: u, opts, headers: baseHeaders ? own.over(baseHeaders) : own };
 }
 
 /** Everything a single hop needs, computed once per hop. */
@@ -192,7 +175,7 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
   const firstOrigin = originOf(req.url);
   for (;;) {
-    const { head, source, empty, conn, reused, timings, attempts } = await sendWithRetries(hop, ctx);
+    const { head, source, empty, peer, local, reused, timings, attempts } = await sendWithRetries(hop, ctx);
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
     const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
     const res = new Response({
@@ -206,8 +189,8 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
         url: displayUrl(hop.url),
         httpVersion: head.httpVersion,
         status: head.status,
-        peer: conn.peer,
-        local: conn.local,
+        peer,
+        local,
         reused,
         redirects: redirects.length,
         attempts,
@@ -225,6 +208,9 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
       decoders,
     });
     if (!plan || location === undefined) {
+      if (opts.throwHttpErrors && head.status >= 400) {
+        throw new HansomError("http_error", `The server answered ${head.status}${head.statusText ? ` ${head.statusText}` : ""} (throwHttpErrors)`, { phase: "response", method: hop.method, url: displayUrl(hop.url), response: res });
+      }
       if (opts.withBody) {
         try {
           await res.preload();
@@ -336,6 +322,8 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const route = routeFor(opts.proxy, hop.url, adapter);
   const wire = buildHeaders(hop, opts, route, jarCookie);
   if (acceptEncoding && !hop.headers.has("accept-encoding")) wire.push(["Accept-Encoding", acceptEncoding]);
+  const mock = mockCount() > 0 ? mockFor(originOf(hop.url)) : undefined;
+  if (mock) return mockedHop(mock, { method: hop.method, url: hop.url.href, headers: wire, body: hop.body, options: opts });
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
@@ -368,7 +356,7 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
     try {
       const { head, body, empty } = await conn.exchange(spec);
       timings.firstByte = Date.now() - started;
-      return { head, source: body, empty, conn, reused, timings };
+      return { head, source: body, empty, peer: conn.peer, local: conn.local, reused, timings };
     } catch (e) {
       const err = e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e });
       const stale = attempt === 0 && failedBeforeResponse(err) && (err.code === "closed" || err.code === "econnreset");
