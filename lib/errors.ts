@@ -23,6 +23,7 @@ export type HansomErrorCode =
   | "multipart_error"
   | "file_error"
   | "stream_reset"
+  | "permission_denied"
   | "http_error";
 
 /** Where in a request the failure happened. */

@@ -354,8 +354,9 @@ export const denoSockets: SocketAdapter = {
   env(name: string): string | undefined {
     try {
       return Deno.env.get(name);
-    } catch {
-      return undefined; // no --allow-env
+    } catch (err) {
+      // Going direct without a word when the proxy settings cannot be read would be a surprise.
+      throw new HansomError("permission_denied", `Reading ${name} needs Deno's --allow-env permission (proxy: "env" reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY): ${(err as Error)?.message ?? err}`, { cause: err, phase: "input" });
     }
   },
   async openFile(path: string): Promise<FileHandle> {

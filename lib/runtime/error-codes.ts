@@ -58,6 +58,8 @@ function bunCode(err: unknown, handshake: boolean): HansomErrorCode {
 /** The Deno namespace's errors (by name) and its node:tls (by code); `handshake` marks the TLS phase. */
 function denoCode(err: unknown, handshake: boolean): HansomErrorCode {
   const { name, code, message } = fields(err);
+  // Deno 2 says NotCapable (earlier: PermissionDenied); its message names the --allow-net flag.
+  if (name === "NotCapable" || name === "PermissionDenied") return "permission_denied";
   if (name === "ConnectionRefused" || code === "ECONNREFUSED" || (!handshake && (name === "NotFound" || code === "ENOENT"))) return "econnrefused";
   if (DNS_FAILURE.test(message) || code === "ENOTFOUND" || code === "EAI_AGAIN") return "nxdomain";
   if (RESET_NAMES.has(name) || code === "ECONNRESET" || code === "EPIPE") return handshake ? "tls_error" : "econnreset";
