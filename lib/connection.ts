@@ -17,7 +17,7 @@ import type { RequestHandle } from "./request-handle.ts";
 import type { Dispatcher } from "./request.ts";
 
 /** The connection-level request options: TLS, timeouts, proxy, signal, and headers sent with every request. */
-export type ConnectOptions = Pick<RequestOptions, "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "signal" | "headers" | "maxHeaderSize">;
+export type ConnectOptions = Pick<RequestOptions, "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "proxyTls" | "signal" | "headers" | "maxHeaderSize">;
 
 /** One socket to one origin, requests sent in turn (hackney:connect). */
 export class Connection {
