@@ -18,7 +18,8 @@ import type { Dispatcher } from "./request.ts";
 
 /** The connection-level request options: TLS, timeouts, proxy, signal, and headers sent with every request. */
 export type ConnectOptions = Pick<RequestOptions,
-  "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "signal" | "headers" | "maxHeaderSize" | "protocols" | "http2PriorKnowledge" | "socketPath">;
+  "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "proxyTls" | "signal" | "headers" | "maxHeaderSize" | "protocols" |
+  "http2PriorKnowledge" | "socketPath">;
 
 /** One socket to one origin, requests sent in turn (hackney:connect). */
 export class Connection {

@@ -35,7 +35,7 @@ export type { ParsedUrl } from "./url.ts";
 export type { Part } from "./multipart/encode.ts";
 export type { SendPartEvent } from "./multipart/writer.ts";
 export type { ReceivePartEvent } from "./multipart/decode.ts";
-export type { ProxyOption } from "./proxy/index.ts";
+export type { ProxyOption, ProxyTlsOptions } from "./proxy/index.ts";
 export type { SocketAddress, TlsOptions } from "./runtime/socket.ts";
 export type { CookieStore, CookieInfo, CookieJarOptions } from "./cookie-jar.ts";
 export type { RetryOptions } from "./retry-policy.ts";

@@ -9,6 +9,7 @@ import { isToken } from "./http1/encode.ts";
 import { assertHeaderValue } from "./http1/encode.ts";
 import { headerPairs, validateHeaderPairs } from "./headers.ts";
 import { resolveRetry } from "./retry-policy.ts";
+import { checkProxyTls } from "./proxy/index.ts";
 
 /**
  * Where an option acts. "connection": how the socket is opened; `key` ones make a different
@@ -109,6 +110,8 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
     },
   },
   proxy: { scope: "connection", key: true, check: anything }, // checked by resolveProxy (proxy/)
+  // TLS to an https:// proxy; its pool-key part is in the route's key (proxy/https.ts).
+  proxyTls: { scope: "connection", key: true, check: checkProxyTls },
   insecure: { scope: "connection", key: true, check: boolean },
   tls: { scope: "connection", key: true, check: checkTls },
   protocols: {

@@ -4,7 +4,7 @@ import type { Pool } from "./pool.ts";
 import type { RequestBody } from "./body.ts";
 import type { TlsOptions } from "./runtime/socket.ts";
 import type { ResponseEvent } from "./events.ts";
-import type { ProxyOption } from "./proxy/index.ts";
+import type { ProxyOption, ProxyTlsOptions } from "./proxy/index.ts";
 import type { HeadersInput } from "./headers.ts";
 import type { RetryOptions } from "./retry-policy.ts";
 import type { CookieStore } from "./cookie-jar.ts";
@@ -41,6 +41,12 @@ export interface RequestOptions {
   cookie?: string | string[];
   /** Proxy: a URL, an object (ProxyOption), or "env" for HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
   proxy?: ProxyOption;
+  /**
+   * TLS to an https:// proxy (the origin's TLS keeps `tls` and `insecure`): the CA that signed the
+   * proxy's certificate (replaces the system store), a client certificate and key for the proxy,
+   * the servername to check, or insecure to skip verifying it. @default system CAs, verification on
+   */
+  proxyTls?: ProxyTlsOptions;
   /** Skip TLS certificate verification. @default false */
   insecure?: boolean;
   /** TLS settings. @default system CAs, verification on */

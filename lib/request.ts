@@ -121,6 +121,8 @@ function poolKey(u: ParsedUrl, opts: RequestOptions, route: Route): string {
     } else if (name === "tls") {
       // tls and insecure shape the connection only where TLS to the origin runs on it.
       if (route.tlsInKey) key += `|${tlsKey(opts.tls, opts.insecure)}`;
+    } else if (name === "proxyTls") {
+      // Already in route.key: it shapes only connections to an https:// proxy.
     } else if (name !== "insecure") {
       key += `|${String(opts[name] ?? "")}`;
     }
@@ -142,7 +144,7 @@ function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, rout
 /** The pool key and dial function for `u` under `opts` (Connection opens its socket with it). */
 export async function dialFor(u: ParsedUrl, opts: RequestOptions, release: Release): Promise<{ key: string; dial: () => Promise<HttpConnection> }> {
   const adapter = await getAdapter();
-  const route = routeFor(opts.proxy, u, adapter);
+  const route = routeFor(opts.proxy, u, adapter, opts.proxyTls);
   const key = poolKey(u, opts, route);
   return { key, dial: dialer(adapter, u, opts, route, key, release, {}, Date.now()) };
 }
@@ -319,7 +321,7 @@ async function discardBody(source: BodySource, head: ResponseHead): Promise<void
 
 async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const { opts, adapter, dispatcher, started, acceptEncoding } = ctx;
-  const route = routeFor(opts.proxy, hop.url, adapter);
+  const route = routeFor(opts.proxy, hop.url, adapter, opts.proxyTls);
   const wire = buildHeaders(hop, opts, route, jarCookie);
   if (acceptEncoding && !hop.headers.has("accept-encoding")) wire.push(["Accept-Encoding", acceptEncoding]);
   const mock = mockCount() > 0 ? mockFor(originOf(hop.url)) : undefined;

@@ -4,8 +4,8 @@
 // is a compile error until every one of those is given.
 import type { RawSocket, SocketAdapter, TlsOptions } from "./runtime/socket.ts";
 import type { ParsedUrl } from "./url.ts";
-import { openTunnel, proxyAuthorization, resolveProxy } from "./proxy/index.ts";
-import type { ProxyOption, ProxyRoute } from "./proxy/index.ts";
+import { connectProxy, openTunnel, proxyAuthorization, resolveProxy } from "./proxy/index.ts";
+import type { ProxyOption, ProxyRoute, ProxyTlsOptions } from "./proxy/index.ts";
 
 /** What opening a socket to the origin needs. */
 export interface DialSpec {
@@ -48,7 +48,8 @@ const STRATEGIES: { readonly [K in Route["kind"]]: Strategy } = {
         insecure: s.insecure, timeout: s.timeout, signal: s.signal,
       }),
   }),
-  // Plain http through an HTTP proxy: absolute-form requests, credentials in Proxy-Authorization.
+  // Plain http through an HTTP proxy: absolute-form requests, credentials in Proxy-Authorization;
+  // over TLS to the proxy when it is an https:// one.
   http: (p) => {
     const auth = proxyAuthorization(p!);
     return {
@@ -57,10 +58,11 @@ const STRATEGIES: { readonly [K in Route["kind"]]: Strategy } = {
       tlsInKey: false,
       absoluteForm: true,
       headers: auth ? [["Proxy-Authorization", auth]] : [],
-      open: (adapter, s) => adapter.connect({ host: p!.host, port: p!.port, timeout: s.timeout, signal: s.signal }),
+      open: (adapter, s) => connectProxy(adapter, p!, { timeout: s.timeout, signal: s.signal }),
     };
   },
-  // CONNECT and SOCKS5: a tunnel, then TLS to the origin inside it when the origin is https.
+  // CONNECT and SOCKS5: a tunnel, then TLS to the origin inside it when the origin is https
+  // (TLS inside TLS through an https:// proxy).
   tunnel: (p) => tunnelled(p!),
   socks5: (p) => tunnelled(p!),
 };
@@ -78,10 +80,10 @@ function tunnelled(p: ProxyRoute): Route {
 }
 
 /**
- * The route to `target` under the proxy option (null/undefined: direct). Throws invalid_option
- * or invalid_url for a bad proxy option, before any connection.
+ * The route to `target` under the proxy option (null/undefined: direct), with `proxyTls` for an
+ * https:// proxy. Throws invalid_option or invalid_url for a bad proxy option, before any connection.
  */
-export function routeFor(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter): Route {
-  const p = resolveProxy(opt, target, adapter);
+export function routeFor(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter, proxyTls?: ProxyTlsOptions): Route {
+  const p = resolveProxy(opt, target, adapter, proxyTls);
   return p ? STRATEGIES[p.kind](p, target) : STRATEGIES.direct(null, target);
 }

@@ -53,6 +53,6 @@ test("option registry - every option is known; unknown ones and bad values are i
 });
 
 test("option registry - the pool key options are the connection-shaping ones", () => {
-  assert.deepEqual([...KEY_OPTIONS].sort(), ["http2PriorKnowledge", "insecure", "protocols", "proxy", "socketPath", "tls"]);
+  assert.deepEqual([...KEY_OPTIONS].sort(), ["http2PriorKnowledge", "insecure", "protocols", "proxy", "proxyTls", "socketPath", "tls"]);
   for (const k of KEY_OPTIONS) assert.equal(OPTIONS[k].scope, "connection");
 });

@@ -28,9 +28,9 @@ function first(env: (name: string) => string | undefined, names: string[]): stri
 }
 
 /**
- * The proxy URL the environment gives for `target` ("http://...", "socks5h://...", or
- * scheme-less), or null when none is set or NO_PROXY exempts the target. Values are not
- * validated here.
+ * The proxy URL the environment gives for `target` ("http://...", "https://..." for TLS to the
+ * proxy, "socks5h://...", or scheme-less), or null when none is set or NO_PROXY exempts the
+ * target. Values are not validated here.
  */
 export function envProxyUrl(
   target: { scheme: "http" | "https"; host: string; port: number },

@@ -1,7 +1,8 @@
 // Proxy routing: which proxy (if any) a request goes through, and opening tunnels through it.
 // request.ts calls resolveProxy() before any byte is sent (so a bad option fails early), then
 // either sends absolute-form requests to an "http" route with proxyAuthorization(), or speaks
-// HTTP over the RawSocket that openTunnel() returns for "tunnel" and "socks5" routes.
+// HTTP over the RawSocket that openTunnel() returns for "tunnel" and "socks5" routes. An
+// https:// proxy is reached over TLS first (https.ts), whichever the route.
 import { parseUrl } from "../url.ts";
 import type { ParsedUrl } from "../url.ts";
 import type { RawSocket, SocketAdapter, TlsOptions } from "../runtime/socket.ts";
@@ -9,11 +10,16 @@ import { HansomError, abortError } from "../errors.ts";
 import { envProxyUrl } from "./env.ts";
 import { ConnectHandshake, basicCredentials, hostPort } from "./http.ts";
 import type { Handshake } from "./http.ts";
+import { connectProxy, proxyTls, proxyTlsKey } from "./https.ts";
+import type { ProxyTls, ProxyTlsOptions } from "./https.ts";
 import { parseIPv6 } from "./ip.ts";
 import { Socks5Handshake, socks5Credentials } from "./socks5.ts";
 import { TunnelSocket, handshakeTimeout, runHandshake } from "./tunnel.ts";
 
-/** The proxy option (API.md section 8): a proxy URL ("http://", "socks5://", "socks5h://"), an object, or "env". */
+export type { ProxyTlsOptions };
+export { checkProxyTls, connectProxy } from "./https.ts";
+
+/** The proxy option: a proxy URL ("http://", "https://", "socks5://", "socks5h://"), an object, or "env". */
 export type ProxyOption =
   | "env"
   | string
@@ -29,8 +35,10 @@ export interface ProxyRoute {
   port: number;
   user?: string;
   password?: string;
-  /** Identifies the route (kind, proxy, user, a hash of the password) in pool keys. */
+  /** Identifies the route (kind, proxy, user, a hash of the password, proxyTls) in pool keys. */
   key: string;
+  /** Present for an https:// proxy: TLS to the proxy first, with these settings (proxyTls). */
+  tls?: ProxyTls;
 }
 
 /** A validated proxy option, before the target decides http vs tunnel. */
@@ -40,6 +48,8 @@ interface ProxyConfig {
   port: number;
   user?: string;
   password?: string;
+  /** An https:// proxy: TLS to it first. */
+  secure?: boolean;
 }
 
 function badOption(message: string): HansomError {
@@ -96,8 +106,9 @@ function fromObject(o: { host?: unknown; port?: unknown; auth?: unknown }, kind:
 }
 
 /**
- * Parses a proxy URL: "http://", "socks5://" or "socks5h://" (both SOCKS5 with the proxy
- * resolving names), or scheme-less "host:port" (http). Default ports: 80 http, 1080 SOCKS5.
+ * Parses a proxy URL: "http://", "https://" (TLS to the proxy), "socks5://" or "socks5h://"
+ * (both SOCKS5 with the proxy resolving names), or scheme-less "host:port" (http). Default
+ * ports: 80 http, 443 https, 1080 SOCKS5.
  * `source` names where it came from; messages never quote the URL (it may hold a password).
  */
 function parseProxyUrl(s: string, source: string): ProxyConfig {
@@ -106,8 +117,8 @@ function parseProxyUrl(s: string, source: string): ProxyConfig {
   const rest = m ? s.slice(m[0].length) : s;
   const invalid = (why: string, cause?: unknown): HansomError =>
     new HansomError("invalid_url", `Invalid proxy URL (${source}): ${why}`, { phase: "input", cause });
-  if (scheme !== "http" && scheme !== "socks5" && scheme !== "socks5h") {
-    throw invalid(`scheme "${scheme}" is not supported; use http://, socks5:// or socks5h://`);
+  if (scheme !== "http" && scheme !== "https" && scheme !== "socks5" && scheme !== "socks5h") {
+    throw invalid(`scheme "${scheme}" is not supported; use http://, https://, socks5:// or socks5h://`);
   }
   let u: ParsedUrl;
   try {
@@ -118,8 +129,10 @@ function parseProxyUrl(s: string, source: string): ProxyConfig {
   const authority = rest.split(/[/?#]/, 1)[0]!;
   const hostPart = authority.slice(authority.lastIndexOf("@") + 1);
   const explicitPort = /:\d+$/.test(hostPart);
-  const kind = scheme === "http" ? "http" : "socks5";
-  const cfg: ProxyConfig = { kind, host: u.host, port: explicitPort || kind === "http" ? u.port : 1080 };
+  const secure = scheme === "https";
+  const kind = scheme === "http" || secure ? "http" : "socks5";
+  const cfg: ProxyConfig = { kind, host: u.host, port: explicitPort ? u.port : secure ? 443 : kind === "http" ? 80 : 1080 };
+  if (secure) cfg.secure = true;
   if (authority.includes("@")) {
     cfg.user = u.user;
     cfg.password = u.password;
@@ -170,11 +183,15 @@ function passwordTag(password: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
-function toRoute(cfg: ProxyConfig, target: ParsedUrl): ProxyRoute {
+function toRoute(cfg: ProxyConfig, target: ParsedUrl, tlsOpt: ProxyTlsOptions | undefined): ProxyRoute {
   // An HTTP proxy forwards plain requests; an https target needs a tunnel so TLS is end to end.
   const kind = cfg.kind === "socks5" ? "socks5" : cfg.kind === "http" && target.scheme === "http" ? "http" : "tunnel";
   const who = cfg.user === undefined ? "" : `${encodeURIComponent(cfg.user)}:${passwordTag(cfg.password ?? "")}@`;
-  const route: ProxyRoute = { kind, host: cfg.host, port: cfg.port, key: `${kind}://${who}${hostPort(cfg.host, cfg.port)}` };
+  // proxyTls shapes the connection only where TLS to the proxy runs on it.
+  const scheme = cfg.secure ? `${kind}+tls` : kind;
+  const tlsPart = cfg.secure ? `|${proxyTlsKey(tlsOpt)}` : "";
+  const route: ProxyRoute = { kind, host: cfg.host, port: cfg.port, key: `${scheme}://${who}${hostPort(cfg.host, cfg.port)}${tlsPart}` };
+  if (cfg.secure) route.tls = proxyTls(tlsOpt);
   if (cfg.user !== undefined) {
     route.user = cfg.user;
     route.password = cfg.password ?? "";
@@ -184,17 +201,18 @@ function toRoute(cfg: ProxyConfig, target: ParsedUrl): ProxyRoute {
 
 /**
  * The route for `target`, or null to connect directly. Throws HansomError invalid_option
- * (invalid_url for a malformed proxy URL) synchronously, before any connection.
+ * (invalid_url for a malformed proxy URL) synchronously, before any connection. `tls` (the
+ * proxyTls option) applies when the proxy is an https:// one.
  * @example resolveProxy("http://u:p@127.0.0.1:3128", parseUrl("https://example.com/"), adapter) // kind "tunnel"
  */
-export function resolveProxy(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter): ProxyRoute | null {
+export function resolveProxy(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter, tls?: ProxyTlsOptions): ProxyRoute | null {
   // A Unix socket is local: no proxy reaches it.
   if (opt === undefined || opt === null || target.scheme === "http+unix") return null;
   if (opt === "env") {
     const found = envProxyUrl(target as ParsedUrl & { scheme: "http" | "https" }, (name) => adapter.env(name));
-    return found ? toRoute(parseProxyUrl(found.url, found.from), target) : null;
+    return found ? toRoute(parseProxyUrl(found.url, found.from), target, tls) : null;
   }
-  return toRoute(normalize(opt), target);
+  return toRoute(normalize(opt), target, tls);
 }
 
 /** The Proxy-Authorization value for an "http" route with credentials (Basic, UTF-8); else undefined. */
@@ -205,9 +223,9 @@ export function proxyAuthorization(route: ProxyRoute): string | undefined {
 }
 
 /**
- * Connects to the proxy and opens a tunnel to `target` (CONNECT or SOCKS5), then negotiates
- * TLS with the target inside it when `target.secure`. `opts.timeout` (connectTimeout) covers
- * all of it. Rejects with proxy_error on a refusal, connect_timeout, aborted, tls_error, or the
+ * Connects to the proxy (over TLS for an https:// proxy) and opens a tunnel to `target` (CONNECT
+ * or SOCKS5), then negotiates TLS with the target inside it when `target.secure`.
+ * `opts.timeout` (connectTimeout) covers all of it. Rejects with proxy_error on a refusal, connect_timeout, aborted, tls_error, or the
  * adapter's connect errors (econnrefused, nxdomain) for the proxy itself.
  */
 export async function openTunnel(
@@ -226,7 +244,7 @@ export async function openTunnel(
           target.port,
           route.user === undefined ? undefined : basicCredentials(route.user, route.password ?? ""),
         );
-  const raw = await adapter.connect({ host: route.host, port: route.port, timeout: opts.timeout, signal: opts.signal });
+  const raw = await connectProxy(adapter, route, { timeout: opts.timeout, signal: opts.signal });
   const sock = new TunnelSocket(raw);
   await runHandshake(sock, hs, deadline, opts.signal);
   if (!target.secure) return sock;

@@ -3,6 +3,7 @@
 // kernel accepts and returns the count, so this file adds the flow control RawSocket promises:
 // socket.pause()/resume() stop and restart reading at the OS level, and a userland queue holds
 // what write() could not take until Bun's drain callback.
+// TLS over a TLS socket, which Bun's upgradeTLS cannot do, is node:tls (bun/node-tls.ts).
 import { HansomError, abortError } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
@@ -14,6 +15,7 @@ import { bunSocketError } from "./error-codes.ts";
 import { HeldReads } from "./held-reads.ts";
 import { TLS_VERSION_NUMBER, alpnWire, caList, pem, sniName } from "./tls-options.ts";
 import { WriteQueue, closedWhileWriting } from "./write-queue.ts";
+import { nodeTlsOver } from "./bun/node-tls.ts";
 
 // The slice of Bun's API used here, declared locally so `tsc` with Node types checks it.
 interface BunTlsOptions {
@@ -366,6 +368,9 @@ class BunSocket implements RawSocket {
     if (!this.#queue.empty && !this.#closed) await new Promise<void>((r) => this.#flushWaiters.push(r));
     const s = this.#s;
     if (!s || this.#closed) throw new HansomError("closed", `${what}: socket closed`);
+    // upgradeTLS cannot wrap a TLS socket (TLS inside TLS, through an https:// proxy): node:tls
+    // runs over this socket instead, which keeps it (and its flow control) underneath.
+    if (this.secure) return nodeTlsOver(this, spec, what);
     this.#detached = true;
     this.#handler = null;
     const next = new BunSocket(true);

@@ -104,7 +104,7 @@ test("resolveProxy - invalid options fail before any byte", () => {
 
 test("resolveProxy - a bad proxy URL is invalid_url, and the message never shows it", () => {
   rejects("ftp://p:1", "invalid_url");
-  rejects("https://p:1", "invalid_url");
+  rejects("socks4://p:1", "invalid_url");
   rejects("http://p:99999", "invalid_url");
   rejects("http://", "invalid_url");
   const e = rejects("http://user:s3cret@p:x", "invalid_url");

@@ -1,7 +1,9 @@
 // Deno's node:tls over a RawSocket: the fallback for what Deno's own TLS (rustls) cannot do, namely
 // skip certificate verification per connection, present a client certificate on an upgraded
 // socket, set a TLS 1.3 floor, or upgrade a connection with a read in flight (see needsNodeTls in
-// ../deno.ts). node:tls and node:stream are loaded on first use, not with the adapter.
+// ../deno.ts), nor run over a TLS connection (TLS inside TLS, through an https:// proxy:
+// Deno.startTls fails with BadResource there). Bun uses it for that last case too
+// (../bun/node-tls.ts). node:tls and node:stream are loaded on first use, not with the adapter.
 import { abortError } from "../../errors.ts";
 import type { HansomError } from "../../errors.ts";
 import type { RawSocket, SocketAddress, SocketHandler, UpgradeSpec } from "../socket.ts";
