@@ -484,8 +484,7 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
   });
 
   check("network error: a refused connection is a TypeError with a cause", async () => {
-    const { httpServer: start } = await import("../helpers/servers.ts");
-    const gone = await start(() => {});
+    const gone = await httpServer(() => {});
     const url = `${gone.url}/`;
     await gone.close();
     const err = await rejectionOf(f(url));
