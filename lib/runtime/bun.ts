@@ -8,6 +8,7 @@ import { HansomError, abortError } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
 } from "./socket.ts";
+import type { DecoderFactories } from "../decompress.ts";
 import { looksIpv6, socketAddress } from "./address.ts";
 import { regularFileSize, streamChunks } from "./body-file.ts";
 import { ConnectDeadline } from "./connect-deadline.ts";
@@ -386,6 +387,8 @@ class BunSocket implements RawSocket {
   }
 }
 
+let decoders: Promise<DecoderFactories> | undefined;
+
 export const bunSockets: SocketAdapter = {
   runtime: "bun",
   connect(spec: ConnectSpec): Promise<RawSocket> {
@@ -405,7 +408,8 @@ export const bunSockets: SocketAdapter = {
     }
     return ready;
   },
-  decoders: () => import("./bun/decompress.ts").then((m) => m.zlibDecoders()),
+  // Loaded once: every request with decompress: true (every hansom/fetch call) asks for them.
+  decoders: () => (decoders ??= import("./bun/decompress.ts").then((m) => m.zlibDecoders())),
   env(name: string): string | undefined {
     return Bun.env[name];
   },

@@ -11,6 +11,7 @@ import { HansomError, abortError } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, UpgradeSpec,
 } from "./socket.ts";
+import type { DecoderFactories } from "../decompress.ts";
 import { looksIpv6, socketAddress } from "./address.ts";
 import { fileError, regularFileSize } from "./body-file.ts";
 import { ConnectDeadline } from "./connect-deadline.ts";
@@ -347,10 +348,13 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
   return nodeTlsOver(new DenoSocket(tcp, false), { ...upgrade, timeout: left }, what);
 }
 
+let decoders: Promise<DecoderFactories> | undefined;
+
 export const denoSockets: SocketAdapter = {
   runtime: "deno",
   connect,
-  decoders: () => import("./deno/decompress.ts").then((m) => m.zlibDecoders()),
+  // Loaded once: every request with decompress: true (every hansom/fetch call) asks for them.
+  decoders: () => (decoders ??= import("./deno/decompress.ts").then((m) => m.zlibDecoders())),
   env(name: string): string | undefined {
     try {
       return Deno.env.get(name);

@@ -8,6 +8,7 @@ import { HansomError, abortError } from "../errors.ts";
 import type {
   ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
 } from "./socket.ts";
+import type { DecoderFactories } from "../decompress.ts";
 import { namesIpv6, socketAddress } from "./address.ts";
 import { whenReady } from "./connect-deadline.ts";
 import { regularFileSize } from "./body-file.ts";
@@ -143,6 +144,8 @@ function handshake(t: tls.TLSSocket, timeout: number, signal: AbortSignal | unde
   return settle(t, "secureConnect", timeout, signal, what, true);
 }
 
+let decoders: Promise<DecoderFactories> | undefined;
+
 export const nodeSockets: SocketAdapter = {
   runtime: "node",
   connect(spec: ConnectSpec): Promise<RawSocket> {
@@ -155,7 +158,8 @@ export const nodeSockets: SocketAdapter = {
     }
     return settle(net.connect({ host: spec.host, port: spec.port }), "connect", spec.timeout, spec.signal, what, false);
   },
-  decoders: () => import("./node/decompress.ts").then((m) => m.zlibDecoders()),
+  // Loaded once: every request with decompress: true (every hansom/fetch call) asks for them.
+  decoders: () => (decoders ??= import("./node/decompress.ts").then((m) => m.zlibDecoders())),
   env(name: string): string | undefined {
     return process.env[name];
   },
