@@ -253,3 +253,25 @@ export async function noUnhandled<T>(fn: () => Promise<T>): Promise<T> {
     process.off("unhandledRejection", onRej);
   }
 }
+
+/** What a scripted server does for one request: bytes to write (Latin-1 text or raw), or its own action. */
+export type Reply = string | Uint8Array | null | ((s: net.Socket, req: ServerRequest) => void);
+
+/** A raw server answering each request per `plan(connection, request on it, the request)`; null answers nothing. */
+export async function scriptedServer(plan: (conn: number, req: number, r: ServerRequest) => Reply): Promise<RawServer & { requests: ServerRequest[] }> {
+  const requests: ServerRequest[] = [];
+  const srv = await rawServer((s, conn) => {
+    let n = 0;
+    readRequests(s, (r) => {
+      requests.push(r);
+      const reply = plan(conn, n++, r);
+      if (reply === null || s.destroyed) return;
+      if (typeof reply === "function") reply(s, r);
+      else s.write(typeof reply === "string" ? bytes(reply) : reply);
+    });
+  });
+  return Object.assign(srv, { requests });
+}
+
+/** A plain keep-alive answer with this body. */
+export const ok = (body = "good"): string => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
