@@ -5,9 +5,9 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import type * as net from "node:net";
-import { get, Pool } from "../../lib/index.ts";
-import type { HansomError } from "../../lib/index.ts";
-import { bytes, hansomRejection, ok, pattern, rawServer, readRequests, reset, scriptedServer, settled, within } from "./harness.ts";
+import { get, request, Pool } from "../../lib/index.ts";
+import type { AsyncStream, HansomError } from "../../lib/index.ts";
+import { bytes, hansomRejection, ok, pattern, rawServer, readRequests, reset, scriptedServer, settled, sleep, within } from "./harness.ts";
 import type { RawServer, Reply } from "./harness.ts";
 
 const servers: RawServer[] = [];
@@ -130,6 +130,25 @@ for (const [how, read] of READS) {
     }
   });
 }
+
+test("faults - FIN mid-body read through stopAsync() is closed, never a short body that looks whole", async () => {
+  const srv = await faulty((s) => {
+    s.write(bytes("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"));
+    s.end(BODY);
+  });
+  const pool = new Pool();
+  try {
+    const stream = (await request("GET", `${srv.url}/`, { pool, async: true })) as AsyncStream;
+    assert.equal((await stream.next()).value?.type, "status");
+    await sleep(100); // the FIN is in by now
+    const res = await stream.stopAsync();
+    const e = await hansomRejection(res.bytes(), 5000, "reading a truncated body after stopAsync()");
+    assert.equal(e.code, "closed", `${e.code}: ${e.message}`);
+    await assertHealthy(srv, pool);
+  } finally {
+    await pool.close();
+  }
+});
 
 test("faults - FIN mid-body (chunked) is closed with partialBody = the decoded bytes sent", async () => {
   const srv = await faulty((s) => s.end(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\ngood\r\n6\r\n-bytes\r\n20\r\npartial")));
