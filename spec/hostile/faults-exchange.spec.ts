@@ -208,7 +208,7 @@ test("faults exchange - a CONNECT proxy that drops the tunnel mid-body: closed w
     s.write(body);
   })));
   const cut = headText.length + 50_000;
-  const proxy = track(await droppingProxy(() => (proxy.tunnels === 1 ? cut : Infinity), (s) => s.end()));
+  const proxy: RawServer & { tunnels: number } = track(await droppingProxy(() => (proxy.tunnels === 1 ? cut : Infinity), (s) => s.end()));
   const pool = new Pool();
   const proxyOpt = { connect: { host: "127.0.0.1", port: proxy.port } };
   try {
@@ -231,7 +231,7 @@ test("faults exchange - a CONNECT proxy that resets the tunnel mid-body: econnre
     s.write(bytes(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`));
     s.write(body);
   })));
-  const proxy = track(await droppingProxy(() => (proxy.tunnels === 1 ? 30_000 : Infinity), (s) => setTimeout(() => reset(s), 20)));
+  const proxy: RawServer & { tunnels: number } = track(await droppingProxy(() => (proxy.tunnels === 1 ? 30_000 : Infinity), (s) => setTimeout(() => reset(s), 20)));
   const pool = new Pool();
   const proxyOpt = { connect: { host: "127.0.0.1", port: proxy.port } };
   try {

@@ -109,7 +109,7 @@ export function header(req: ServerRequest, name: string): string | undefined {
  * server can answer early. Returns a function that stops reading.
  */
 export function readRequests(s: net.Socket, onRequest: (req: ServerRequest) => void, onHeadOnly?: (req: ServerRequest) => void): () => void {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let cur: ServerRequest | null = null;
   let need = -1; // body bytes left (length), or -2 while reading chunked
   const parts: Buffer[] = [];
@@ -212,14 +212,14 @@ export function listenerCounter(signal: AbortSignal): { live(): number; added():
         added++;
         live.add(l);
       }
-      return add(type, l, o);
+      return add(type, l as EventListenerOrEventListenerObject, o);
     },
   });
   Object.defineProperty(signal, "removeEventListener", {
     configurable: true,
     value(type: string, l: EventListenerOrEventListenerObject | null, o?: EventListenerOptions | boolean) {
       if (type === "abort" && l) live.delete(l);
-      return remove(type, l, o);
+      return remove(type, l as EventListenerOrEventListenerObject, o);
     },
   });
   return { live: () => live.size, added: () => added };

@@ -57,7 +57,7 @@ function parse(pieces: Uint8Array[], eof: boolean): Parsed {
       const hadHead = out.head !== null;
       const n = p.execute(piece.subarray(off));
       assert.ok(n >= 0 && n <= piece.length - off, `execute returned ${n}`);
-      if (n === 0 && hadHead === (out.head !== null) && p.state !== "done") assert.fail("execute consumed nothing without an event");
+      if (n === 0 && hadHead === (out.head !== null) && (p.state as string) !== "done") assert.fail("execute consumed nothing without an event");
       off += n;
     }
   }
