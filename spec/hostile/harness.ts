@@ -2,6 +2,8 @@
 // a server-side request reader for scripted keep-alive servers, time bounds, byte helpers and
 // a listener counter for AbortSignals. Not a spec file (spec/run.mjs picks *.spec.ts only).
 import * as net from "node:net";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import assert from "node:assert/strict";
 import { HansomError } from "../../lib/index.ts";
 import type { Pool } from "../../lib/index.ts";
@@ -230,12 +232,20 @@ export function rss(): number {
   return process.memoryUsage().rss;
 }
 
-/** Collects garbage when the runtime lets us (Node with --expose-gc, Bun, Deno with --v8-flags). */
-export function gc(): void {
-  const g = (globalThis as { gc?: () => void; Bun?: { gc(sync: boolean): void } });
-  if (g.Bun) g.Bun.gc(true);
-  else g.gc?.();
-}
+/** A full GC where the runtime offers one: Bun.gc, a --expose-gc global, or V8's flag set at run time (Node). */
+export const gc: () => void = (() => {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(sync: boolean): void } };
+  if (g.Bun) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return g.gc;
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const f = vm.runInNewContext("gc") as unknown;
+    if (typeof f === "function") return f as () => void;
+  } catch {
+    // Deno: no way to force a collection
+  }
+  return () => {};
+})();
 
 /** Every unhandled rejection while `fn` runs (they must not happen: each is a lost error). */
 export async function noUnhandled<T>(fn: () => Promise<T>): Promise<T> {
