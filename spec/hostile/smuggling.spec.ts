@@ -38,7 +38,7 @@ const SHAPES: Array<[string, string]> = [
   ["chunk data not followed by CRLF", `${CHUNKED}4\r\ngoodX\r\n0\r\n\r\n`],
   ["bare CR ending the status line", `HTTP/1.1 200 OK\rContent-Length: 4\r\n\r\ngood`],
   ["bare CR ending a header line", `${H}X-A: 1\rContent-Length: 4\r\n\r\ngood`],
-  ["bare CR ending the header section", `${H}Content-Length: 4\r\n\r\rgood`],
+  ["a bare CR where the empty line ending the head belongs", `${H}Content-Length: 4\r\n\r\rgood`],
   ["bare CR ending a chunk-size line", `${CHUNKED}4\rgood\r\n0\r\n\r\n`],
   ["bare CR after chunk data", `${CHUNKED}4\r\ngood\r0\r\n\r\n`],
   ["obs-fold line", `${H}Content-Length: 4\r\nX-A: 1\r\n  folded\r\n\r\ngood`],
@@ -148,6 +148,29 @@ test("smuggling - unsolicited 101 leaves the pool unblocked (inUse back to 0)", 
     assert.equal(e.code, "bad_response", e.message);
     assert.equal(pool.stats().inUse, 0, "a refused 101 must not keep its connection checked out");
     assert.equal(await within(fetchAll(`${srv.url}/`, pool), 4000, "the request after a 101 (maxConnections 1)"), "good");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("smuggling - a 101 to a request that asked to Upgrade is a Response, its socket reachable by detach() (control)", async () => {
+  const srv = await serve(["HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello"]);
+  const pool = new Pool();
+  try {
+    const res = await within(get(`${srv.url}/`, { pool, headers: { connection: "Upgrade", upgrade: "echo" } }), 4000, "an asked-for 101");
+    assert.equal(res.status, 101);
+    const d = await res.detach();
+    let got = Buffer.from(d.buffer).toString("latin1");
+    const reader = d.socket.readable.getReader();
+    while (got.length < 5) {
+      const r = await within(reader.read(), 3000, "the upgraded bytes");
+      if (r.done) break;
+      got += Buffer.from(r.value).toString("latin1");
+    }
+    assert.equal(got, "hello");
+    reader.releaseLock();
+    await d.socket.close();
+    await settled(pool);
   } finally {
     await pool.close();
   }
