@@ -14,6 +14,8 @@ import { request, Pool } from "../../lib/index.ts";
 import type { HansomError } from "../../lib/index.ts";
 import { Fnv, SOURCE, rng } from "./bytes.ts";
 import { startServer } from "./server.ts";
+import { gcForced, reading } from "./memory.ts";
+import type { Reading } from "./memory.ts";
 import type { Fault } from "./server.ts";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 200_000);
@@ -65,7 +67,7 @@ const stats = {
   staleNonIdempotent: 0,
 };
 
-const memory = { start: 0, warm: 0, peak: 0, end: 0 };
+const memory: { start: number; peak: number; warm: Reading | null; mid: Reading | null; end: Reading | null } = { start: 0, peak: 0, warm: null, mid: null, end: null };
 const rss = (): number => process.memoryUsage().rss;
 
 function note(list: string[], what: string): void {
@@ -149,7 +151,8 @@ async function main(): Promise<number> {
     while (next < TOTAL) {
       const id = next++;
       await one(base, pool, id);
-      if (id === Math.floor(TOTAL / 10)) memory.warm = rss();
+      if (id === Math.floor(TOTAL / 10)) memory.warm = reading();
+      if (id === Math.floor(TOTAL / 2)) memory.mid = reading();
     }
   }));
   clearInterval(progress);
@@ -160,8 +163,7 @@ async function main(): Promise<number> {
   const until = Date.now() + 3000;
   while (server.open() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   const serverOpen = server.open();
-  (globalThis as { gc?: () => void }).gc?.();
-  memory.end = rss();
+  memory.end = reading();
   await server.close();
 
   const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
@@ -169,7 +171,11 @@ async function main(): Promise<number> {
   console.log(`errors by code: ${JSON.stringify(Object.fromEntries([...stats.errors].sort()))}`);
   console.log(`POSTs not retried on a socket the server closed: ${stats.staleNonIdempotent}`);
   console.log(`bytes verified: ${stats.bytesVerified} (${mib(stats.bytesVerified)})`);
-  console.log(`rss: start ${mib(memory.start)}, after warm-up ${mib(memory.warm)}, peak ${mib(memory.peak)}, end ${mib(memory.end)}`);
+  const warm = memory.warm ?? reading();
+  const mid = memory.mid ?? warm;
+  const end = memory.end;
+  const at = (r: Reading): string => `rss ${mib(r.rss)} heap ${mib(r.heap)} buffers ${mib(r.buffers)}`;
+  console.log(`rss: start ${mib(memory.start)}, peak ${mib(memory.peak)}; ${gcForced ? "after a forced GC" : "no forced GC on this runtime"}: after warm-up (10%) ${at(warm)}, at 50% ${at(mid)}, end ${at(end)}`);
   console.log(`sockets at the end: client pool ${JSON.stringify(poolAtEnd)} (then closed), server open ${serverOpen}, server accepted ${server.accepted}`);
   console.log(`server: request bodies wrong ${server.badBodies}, requests unparsable ${server.badRequests}`);
 
@@ -180,9 +186,11 @@ async function main(): Promise<number> {
   if (stats.hangs) failures.push(`${stats.hangs} requests outlived their ${DEADLINE} ms deadline`);
   if (poolAtEnd.inUse !== 0 || poolAtEnd.queued !== 0) failures.push(`the pool still had ${poolAtEnd.inUse} in use and ${poolAtEnd.queued} queued after every request ended`);
   if (serverOpen !== 0) failures.push(`${serverOpen} sockets still open on the server after pool.close()`);
-  // Unbounded growth: past warm-up, RSS may wobble with GC, not climb by hundreds of MiB.
-  const warm = memory.warm || memory.start;
-  if (memory.end - warm > 256 * MiB || memory.peak - warm > 768 * MiB) failures.push(`RSS grew from ${mib(warm)} after warm-up to ${mib(memory.end)} (peak ${mib(memory.peak)})`);
+  // Unbounded growth: past warm-up, memory may wobble with GC, not climb in both halves of the
+  // run (a per-request leak), nor by hundreds of MiB overall.
+  const climbs = (a: Reading, b: Reading): boolean => b.heap - a.heap > 32 * MiB || b.buffers - a.buffers > 64 * MiB || b.rss - a.rss > 96 * MiB;
+  if (climbs(warm, mid) && climbs(mid, end)) failures.push(`memory climbs through the run: ${at(warm)} after warm-up, ${at(mid)} at 50%, ${at(end)} at the end`);
+  if (end.rss - warm.rss > 256 * MiB || memory.peak - warm.rss > 768 * MiB) failures.push(`RSS grew from ${mib(warm.rss)} after warm-up to ${mib(end.rss)} (peak ${mib(memory.peak)})`);
   if (failures.length) {
     console.log(`SOAK FAILED (seed ${SEED}):\n  ${failures.join("\n  ")}`);
     return 1;
