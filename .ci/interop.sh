@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the interop suite (npm run test:interop) runs against: squid, dante-server,
-# nginx, openssl (squid's htpasswd) and the system user dante's username method checks.
+# nginx, openssl (squid's htpasswd), httpbin under gunicorn, and the system user dante's
+# username method checks.
 # Idempotent and quick when all is present; on failure it says so and exits 0, and the
 # suite skips what is missing. Must run as root (CI does); otherwise it only reports.
 set -u
@@ -13,6 +14,11 @@ have /usr/sbin/squid || missing+=(squid)
 have /usr/sbin/danted || have /usr/sbin/sockd || missing+=(dante-server)
 have /usr/sbin/nginx || missing+=(nginx)
 have /usr/bin/openssl || missing+=(openssl)
+have /usr/bin/gunicorn || missing+=(gunicorn)
+# httpbin is a module of Debian's python3 (not whatever python3 is first on PATH);
+# python3-brotli backs its /brotli endpoint.
+[ -f /usr/lib/python3/dist-packages/httpbin/core.py ] || missing+=(python3-httpbin)
+/usr/bin/python3 -c 'import brotli' >/dev/null 2>&1 || missing+=(python3-brotli)
 
 if [ "$(id -u)" -ne 0 ]; then
   [ ${#missing[@]} -eq 0 ] || echo "interop.sh: not root; missing packages: ${missing[*]} (the interop suite will skip them)"

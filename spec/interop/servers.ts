@@ -3,6 +3,7 @@
 // auth against a system user), nginx (http and https static files). Each gets its own config in
 // a temp dir, listens on 127.0.0.1 only, runs in the foreground as a child of the spec, and is
 // stopped by stop(). A start that cannot happen rejects with a reason the spec prints as a skip.
+// The process helpers are exported for the other servers (nginx.ts, httpbin.ts).
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,10 +29,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 /** The first of `paths` that exists, or throws the skip reason. */
-function need(what: string, paths: string[]): string {
+export function need(what: string, paths: string[]): string {
   const found = paths.find((p) => existsSync(p));
   if (!found) throw new Error(`${what} is not installed (looked for ${paths.join(", ")}); run bash .ci/interop.sh`);
   return found;
@@ -40,7 +41,8 @@ function need(what: string, paths: string[]): string {
 /** Ports handed out in this process: servers start in parallel, and the OS may offer a just-closed port again. */
 const handedOut = new Set<number>();
 
-async function freePort(): Promise<number> {
+/** A loopback TCP port no server of this process was given yet. */
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const s = net.createServer();
@@ -57,9 +59,10 @@ async function freePort(): Promise<number> {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when 127.0.0.1:`at` (a port) or the Unix socket `at` (a path) accepts a connection. */
+function canConnect(at: number | string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
+    const s = typeof at === "number" ? net.connect(at, "127.0.0.1") : net.connect({ path: at });
     s.once("connect", () => {
       s.destroy();
       resolve(true);
@@ -76,15 +79,16 @@ function tail(file: string): string {
   }
 }
 
-function workDir(name: string): string {
+/** A fresh temp dir that the servers' unprivileged users can use. */
+export function workDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `hansom-${name}-`));
   // The servers drop root for an unprivileged user that must read (and, for squid, write) here.
   chmodSync(dir, 0o777);
   return dir;
 }
 
-/** Spawns `cmd`, waits until every port accepts, and returns a Running that stops it. */
-async function launch(name: string, cmd: string, args: string[], dir: string, ports: number[], log: string): Promise<ChildProcess> {
+/** Spawns `cmd` and waits until every port (or Unix socket path) accepts; on failure removes `dir`. */
+export async function launch(name: string, cmd: string, args: string[], dir: string, ports: Array<number | string>, log: string): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
@@ -124,7 +128,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function running(child: ChildProcess, dir: string, port: number, ports: Record<string, number> = {}): Running {
+/** The Running for a launched child: stop() ends it and removes `dir`. */
+export function running(child: ChildProcess, dir: string, port: number, ports: Record<string, number> = {}): Running {
   return {
     port,
     ports,
@@ -213,22 +218,34 @@ export async function startDante(auth: boolean): Promise<Running> {
 /** The files nginx serves: hello.txt ("hello\n") and range.txt (1000 bytes, 0-9 repeated). */
 export const NGINX_FILES = { hello: "hello\n", range: "0123456789".repeat(100) };
 
-/** nginx serving NGINX_FILES over http (port) and https (ports.https, the spec fixture cert). */
-export async function startNginx(): Promise<Running> {
-  const nginx = need("nginx", ["/usr/sbin/nginx"]);
-  const dir = workDir("nginx");
+/** A www dir under `dir` holding `files` (name -> content), readable by nginx's worker user. */
+export function nginxRoot(dir: string, files: Record<string, string | Uint8Array>): string {
   const www = join(dir, "www");
   mkdirSync(www, { mode: 0o755 });
   chmodSync(www, 0o755);
-  for (const [name, body] of Object.entries(NGINX_FILES)) writeFileSync(join(www, `${name}.txt`), body, { mode: 0o644 });
-  const [port, tlsPort] = [await freePort(), await freePort()];
-  const tls = join(repoRoot, "spec/fixtures/tls");
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(www, name), body, { mode: 0o644 });
+  return www;
+}
+
+/**
+ * Writes an nginx.conf in `dir` around `servers` (server blocks; `log_format`s may precede
+ * them) and runs nginx in the foreground until every one of `listening` accepts. Every temp
+ * path stays in `dir`, so nothing of the system's nginx is touched.
+ */
+export async function launchNginx(dir: string, servers: string, listening: Array<number | string>): Promise<ChildProcess> {
+  let nginx: string;
+  try {
+    nginx = need("nginx", ["/usr/sbin/nginx"]);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const conf = `
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log info;
-events { worker_connections 128; }
+events { worker_connections 1024; }
 http {
   access_log off;
   default_type text/plain;
@@ -237,19 +254,34 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    listen 127.0.0.1:${tlsPort} ssl;
-    server_name localhost;
-    ssl_certificate ${tls}/server.pem;
-    ssl_certificate_key ${tls}/server-key.pem;
-    root ${www};
-  }
+${servers}
 }
 `;
   writeFileSync(join(dir, "nginx.conf"), conf);
   // -e: nginx opens its default error log before reading the config unless told otherwise.
   const args = ["-c", join(dir, "nginx.conf"), "-p", dir, "-e", join(dir, "error.log")];
-  const child = await launch("nginx", nginx, args, dir, [port, tlsPort], join(dir, "error.log"));
+  return launch("nginx", nginx, args, dir, listening, join(dir, "error.log"));
+}
+
+/** The spec fixture cert and key, as nginx directives. */
+export function nginxCert(): string {
+  const tls = join(repoRoot, "spec/fixtures/tls");
+  return `ssl_certificate ${tls}/server.pem;\n    ssl_certificate_key ${tls}/server-key.pem;`;
+}
+
+/** nginx serving NGINX_FILES over http (port) and https (ports.https, the spec fixture cert). */
+export async function startNginx(): Promise<Running> {
+  need("nginx", ["/usr/sbin/nginx"]);
+  const dir = workDir("nginx");
+  const www = nginxRoot(dir, Object.fromEntries(Object.entries(NGINX_FILES).map(([name, body]) => [`${name}.txt`, body])));
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const child = await launchNginx(dir, `
+  server {
+    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${tlsPort} ssl;
+    server_name localhost;
+    ${nginxCert()}
+    root ${www};
+  }`, [port, tlsPort]);
   return running(child, dir, port, { https: tlsPort });
 }
