@@ -10,7 +10,7 @@ export type ResponseEvent =
   | { type: "headers"; headers: Array<[string, string]> }
   | { type: "redirect"; url: string; headers: Array<[string, string]> }
   | { type: "see_other"; url: string; headers: Array<[string, string]> }
-  | { type: "data"; chunk: Uint8Array }
+  | { type: "data"; chunk: Uint8Array<ArrayBuffer> }
   | { type: "done" }
   | { type: "error"; error: HansomError };
 
@@ -33,8 +33,8 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   #waiters: Array<() => void> = [];
   #res: Response | null = null;
   #resPromise: Promise<Response>;
-  #body: AsyncIterator<Uint8Array> | null = null;
-  #prefix: Uint8Array[] = [];
+  #body: AsyncIterator<Uint8Array<ArrayBuffer>> | null = null;
+  #prefix: Uint8Array<ArrayBuffer>[] = [];
   #ended = false;
   #stopped = false;
   #paused = false;
@@ -98,7 +98,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     const res = await this.#resPromise;
     // Wait for an in-flight read so no chunk is lost between the events and the Response.
     while (this.#pumping) await new Promise((r) => setTimeout(r, 0));
-    const pending: Uint8Array[] = [...this.#prefix];
+    const pending: Uint8Array<ArrayBuffer>[] = [...this.#prefix];
     for (const ev of this.#queue) if (ev.type === "data") pending.push(ev.chunk);
     this.#queue = [];
     this.#queuedBytes = 0;
