@@ -66,6 +66,14 @@ export interface ResponseInit {
   decoders?: DecoderFactories;
 }
 
+// Response is AsyncDisposable (`await using`). The symbol is declared here as lib.esnext.disposable
+// and @types/node declare it, so the emitted types also compile under an ES2023 lib with neither.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 const utf8 = new TextDecoder();
 
 // A Response dropped without being read must not hold its socket: cancel its exchange.
