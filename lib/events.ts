@@ -40,7 +40,10 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   #paused = false;
   #pumping = false;
 
+  /** Not for callers: request() with `async` or `streamTo` makes AsyncStreams. */
+  constructor(...internal: never);
   /** @internal */
+  constructor(start: Starter, mode: true | "once");
   constructor(start: Starter, mode: true | "once") {
     this.mode = mode;
     this.#resPromise = start((ev) => this.#push(ev));

@@ -121,7 +121,10 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   /** Undoes the body's Content-Encoding (decompress: true), made when a reader takes the body. */
   #decoder: (() => Decoder | null) | null = null;
 
+  /** Not for callers: request() and the method shortcuts make Responses. */
+  constructor(...internal: never);
   /** @internal */
+  constructor(init: ResponseInit);
   constructor(init: ResponseInit) {
     const h = init.head;
     this.#init = init;
