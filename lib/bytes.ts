@@ -1,10 +1,10 @@
 // Byte-array helpers shared by the connection and the body readers.
 
 /** An empty body. */
-export const EMPTY: Uint8Array = new Uint8Array(0);
+export const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /** Joins chunks into one array (the chunk itself when there is only one). */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
+export function concatBytes<T extends ArrayBufferLike>(parts: Uint8Array<T>[]): Uint8Array<T | ArrayBuffer> {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(byteLength(parts));
   let o = 0;

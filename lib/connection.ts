@@ -32,7 +32,10 @@ export class Connection {
   #key = "";
   #dispatcher: Dispatcher;
 
+  /** Not for callers: connect() makes Connections. */
+  constructor(...internal: never);
   /** @internal use connect() */
+  constructor(origin: ParsedUrl, opts: RequestOptions);
   constructor(origin: ParsedUrl, opts: RequestOptions) {
     this.#origin = origin;
     this.#opts = opts;

@@ -4,7 +4,7 @@ import type { RawSocket, SocketAddress } from "./runtime/socket.ts";
 
 /** A connection taken out of hansom's hands by `Response.detach()`. */
 export interface DetachedSocket {
-  readable: ReadableStream<Uint8Array>;
+  readable: ReadableStream<Uint8Array<ArrayBuffer>>;
   writable: WritableStream<Uint8Array>;
   peer: SocketAddress;
   local: SocketAddress;
@@ -13,9 +13,9 @@ export interface DetachedSocket {
 
 /** Wraps a socket nobody else reads any more. */
 export function detachedSocket(sock: RawSocket): DetachedSocket {
-  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  let ctrl!: ReadableStreamDefaultController<Uint8Array<ArrayBuffer>>;
   let readableDone = false;
-  const readable = new ReadableStream<Uint8Array>(
+  const readable = new ReadableStream<Uint8Array<ArrayBuffer>>(
     {
       start(c) {
         ctrl = c;
@@ -33,7 +33,8 @@ export function detachedSocket(sock: RawSocket): DetachedSocket {
   sock.setHandler({
     data(chunk) {
       if (readableDone) return;
-      ctrl.enqueue(chunk);
+      // Socket adapters read into plain ArrayBuffers, never shared memory.
+      ctrl.enqueue(chunk as Uint8Array<ArrayBuffer>);
       if ((ctrl.desiredSize ?? 0) <= 0) sock.pause();
     },
     end() {

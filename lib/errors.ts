@@ -40,7 +40,7 @@ export type HansomErrorPhase =
 /** Extra context an error may carry. */
 export interface HansomErrorDetails {
   cause?: unknown;
-  partialBody?: Uint8Array;
+  partialBody?: Uint8Array<ArrayBuffer>;
   phase?: HansomErrorPhase;
   method?: string;
   url?: string;
@@ -51,7 +51,7 @@ export interface HansomErrorDetails {
 export class HansomError extends Error {
   readonly code: HansomErrorCode;
   /** Bytes of the body that arrived before the failure (code `closed`). */
-  partialBody?: Uint8Array;
+  partialBody?: Uint8Array<ArrayBuffer>;
   phase?: HansomErrorPhase;
   method?: string;
   /** The request URL without credentials. */

@@ -10,7 +10,7 @@ export type ResponseEvent =
   | { type: "headers"; headers: Array<[string, string]> }
   | { type: "redirect"; url: string; headers: Array<[string, string]> }
   | { type: "see_other"; url: string; headers: Array<[string, string]> }
-  | { type: "data"; chunk: Uint8Array }
+  | { type: "data"; chunk: Uint8Array<ArrayBuffer> }
   | { type: "done" }
   | { type: "error"; error: HansomError };
 
@@ -33,14 +33,17 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   #waiters: Array<() => void> = [];
   #res: Response | null = null;
   #resPromise: Promise<Response>;
-  #body: AsyncIterator<Uint8Array> | null = null;
-  #prefix: Uint8Array[] = [];
+  #body: AsyncIterator<Uint8Array<ArrayBuffer>> | null = null;
+  #prefix: Uint8Array<ArrayBuffer>[] = [];
   #ended = false;
   #stopped = false;
   #paused = false;
   #pumping = false;
 
+  /** Not for callers: request() with `async` or `streamTo` makes AsyncStreams. */
+  constructor(...internal: never);
   /** @internal */
+  constructor(start: Starter, mode: true | "once");
   constructor(start: Starter, mode: true | "once") {
     this.mode = mode;
     this.#resPromise = start((ev) => this.#push(ev));
@@ -98,7 +101,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     const res = await this.#resPromise;
     // Wait for an in-flight read so no chunk is lost between the events and the Response.
     while (this.#pumping) await new Promise((r) => setTimeout(r, 0));
-    const pending: Uint8Array[] = [...this.#prefix];
+    const pending: Uint8Array<ArrayBuffer>[] = [...this.#prefix];
     for (const ev of this.#queue) if (ev.type === "data") pending.push(ev.chunk);
     this.#queue = [];
     this.#queuedBytes = 0;

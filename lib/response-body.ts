@@ -27,10 +27,10 @@ export interface BodyLimits {
 }
 
 /** A pull-based view of a body source; an AsyncIterator of chunks. */
-export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
+export class BodyChannel implements BodySink, AsyncIterator<Uint8Array<ArrayBuffer>> {
   #source: BodySource;
   #limits: BodyLimits;
-  #q: Uint8Array[] = [];
+  #q: Uint8Array<ArrayBuffer>[] = [];
   #qBytes = 0;
   #loaded = 0;
   #lastReport = -1;
@@ -44,7 +44,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
    * Chunks already handed to the reader, for partialBody on failure: all of them for a
    * whole-body read, the first KEEP_LIMIT bytes for a streaming one (memory stays flat).
    */
-  keep: Uint8Array[] | null = [];
+  keep: Uint8Array<ArrayBuffer>[] | null = [];
   #kept = 0;
   #whole = false;
   trailers: Array<[string, string]> | null = null;
@@ -78,7 +78,8 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
       this.error(limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body"));
       return false;
     }
-    this.#q.push(chunk);
+    // Socket adapters read into plain ArrayBuffers, never shared memory: the chunks type as fetch's do.
+    this.#q.push(chunk as Uint8Array<ArrayBuffer>);
     this.#qBytes += chunk.byteLength;
     this.#progress(false);
     this.#wake?.();
@@ -126,7 +127,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
     }
   }
 
-  next(): Promise<IteratorResult<Uint8Array>> {
+  next(): Promise<IteratorResult<Uint8Array<ArrayBuffer>>> {
     if (!this.#started) {
       this.#started = true;
       this.#source.read(this);
@@ -164,7 +165,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   }
 
   /** Stops reading: the connection is dropped unless the body already ended. */
-  return(): Promise<IteratorResult<Uint8Array>> {
+  return(): Promise<IteratorResult<Uint8Array<ArrayBuffer>>> {
     this.cancel();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -182,7 +183,7 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   }
 
   /** The socket was handed over: ends this reader and returns the chunks it had not handed out. */
-  detachQueued(): Uint8Array[] {
+  detachQueued(): Uint8Array<ArrayBuffer>[] {
     const q = this.#q;
     this.#unlisten();
     this.#q = [];
@@ -198,8 +199,8 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array> {
   }
 
   /** Reads everything into one Uint8Array. */
-  async readAll(): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
+  async readAll(): Promise<Uint8Array<ArrayBuffer>> {
+    const parts: Uint8Array<ArrayBuffer>[] = [];
     this.#whole = true;
     this.keep = parts;
     for (;;) {

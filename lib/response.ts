@@ -42,7 +42,7 @@ export interface Detached {
   state: "waiting_response" | "on_status" | "on_headers" | "on_body";
   socket: DetachedSocket;
   /** Bytes read from the socket but not parsed: raw wire bytes. */
-  buffer: Uint8Array;
+  buffer: Uint8Array<ArrayBuffer>;
 }
 
 /** Options of the whole-body readers. */
@@ -66,6 +66,14 @@ export interface ResponseInit {
   decoders?: DecoderFactories;
 }
 
+// Response is AsyncDisposable (`await using`). The symbol is declared here as lib.esnext.disposable
+// and @types/node declare it, so the emitted types also compile under an ES2023 lib with neither.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 const utf8 = new TextDecoder();
 
 // A Response dropped without being read must not hold its socket: cancel its exchange.
@@ -83,18 +91,18 @@ type BodyState =
   /** 101 Switching Protocols: the socket speaks another protocol; reachable with detach(). */
   | { kind: "upgraded"; source: BodySource }
   /** Already in memory: withBody, or an empty (Content-Length: 0) body. */
-  | { kind: "buffered"; bytes: Uint8Array; trailers?: Array<[string, string]> | null }
+  | { kind: "buffered"; bytes: Uint8Array<ArrayBuffer>; trailers?: Array<[string, string]> | null }
   /** Read on elsewhere (stopAsync): the chunks already taken, then the rest. */
-  | { kind: "continued"; rest: AsyncIterator<Uint8Array> }
+  | { kind: "continued"; rest: AsyncIterator<Uint8Array<ArrayBuffer>> }
   /** Taken by one reader. `channel` is set when it reads from the connection. */
-  | { kind: "reading"; reader: Reader; it: AsyncIterator<Uint8Array>; channel: BodyChannel | null; source: BodySource | null; multipart: MultipartDecoder | null }
+  | { kind: "reading"; reader: Reader; it: AsyncIterator<Uint8Array<ArrayBuffer>>; channel: BodyChannel | null; source: BodySource | null; multipart: MultipartDecoder | null }
   /** Handed over with detach(). */
   | { kind: "detached" }
   /** Dropped with close(). */
   | { kind: "closed" };
 
 /** An HTTP response whose body has not been read yet. */
-export class Response implements AsyncIterable<Uint8Array> {
+export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly status: number;
   readonly statusText: string;
   readonly httpVersion: HttpVersion;
@@ -109,11 +117,14 @@ export class Response implements AsyncIterable<Uint8Array> {
   #init: ResponseInit;
   #headers: Headers | null = null;
   /** The `body` stream, built on first use (undefined: not yet). */
-  #stream: ReadableStream<Uint8Array> | null | undefined;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined;
   /** Undoes the body's Content-Encoding (decompress: true), made when a reader takes the body. */
   #decoder: (() => Decoder | null) | null = null;
 
+  /** Not for callers: request() and the method shortcuts make Responses. */
+  constructor(...internal: never);
   /** @internal */
+  constructor(init: ResponseInit);
   constructor(init: ResponseInit) {
     const h = init.head;
     this.#init = init;
@@ -173,12 +184,12 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 
   /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
-  get body(): ReadableStream<Uint8Array> | null {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     if (this.#stream !== undefined) return this.#stream;
     const k = this.#state.kind;
     if (k === "none" || k === "upgraded") return (this.#stream = null);
-    let it: AsyncIterator<Uint8Array> | null = null;
-    this.#stream = new ReadableStream<Uint8Array>(
+    let it: AsyncIterator<Uint8Array<ArrayBuffer>> | null = null;
+    this.#stream = new ReadableStream<Uint8Array<ArrayBuffer>>(
       {
         pull: async (ctrl) => {
           // The stream's own reader; any other reader taking the body first is body_used.
@@ -203,15 +214,15 @@ export class Response implements AsyncIterable<Uint8Array> {
     return k === "reading" || k === "detached" || k === "closed";
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array<ArrayBuffer>> {
     return this.#take("iteration");
   }
 
   /** The whole body (hackney:body). */
-  async bytes(opts: ReadOptions = {}): Promise<Uint8Array> {
+  async bytes(opts: ReadOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
     const it = this.#take("bytes()", opts.maxLength);
     if (it instanceof BodyChannel) return it.readAll();
-    const parts: Uint8Array[] = [];
+    const parts: Uint8Array<ArrayBuffer>[] = [];
     for (let r = await it.next(); !r.done; r = await it.next()) parts.push(r.value);
     return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
@@ -306,7 +317,8 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.#state = { kind: "detached" };
     abandoned.unregister(this);
     const state = d.state === "done" ? "on_body" : d.state;
-    const buffer = queued.length === 0 ? d.buffer : concatBytes([...queued, d.buffer]);
+    // Socket adapters read into plain ArrayBuffers, never shared memory.
+    const buffer = (queued.length === 0 ? d.buffer : concatBytes([...queued, d.buffer])) as Uint8Array<ArrayBuffer>;
     return { state, socket: detachedSocket(d.socket), buffer };
   }
 
@@ -317,10 +329,10 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 
   /** Hands the body to its one reader; a second reader is body_used. */
-  #take(reader: Reader, maxLength?: number): AsyncIterator<Uint8Array> {
+  #take(reader: Reader, maxLength?: number): AsyncIterator<Uint8Array<ArrayBuffer>> {
     const st = this.#state;
     const max = maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody) ? maxLength : this.#limits.maxBody;
-    let it: AsyncIterator<Uint8Array>;
+    let it: AsyncIterator<Uint8Array<ArrayBuffer>>;
     let channel: BodyChannel | null = null;
     switch (st.kind) {
       case "reading":
@@ -351,7 +363,8 @@ export class Response implements AsyncIterable<Uint8Array> {
         // registration ends with the body so settled exchanges do not linger until a full GC.
         abandoned.register(ch, st.source, ch);
         channel = ch;
-        it = decoder ? decodeBody(ch, decoder, { maxBody: max }) : ch;
+        // Decoded chunks come from zlib or DecompressionStream (ArrayBuffer memory), or are the channel's own.
+        it = decoder ? (decodeBody(ch, decoder, { maxBody: max }) as AsyncIterator<Uint8Array<ArrayBuffer>>) : ch;
         break;
       }
     }
@@ -360,7 +373,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 
   /** @internal The same response with its body continuing from `prefix`, then `rest` (stopAsync). */
-  continued(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): Response {
+  continued(prefix: Uint8Array<ArrayBuffer>[], rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null): Response {
     const r = new Response({ ...this.#init, source: null });
     if (this.#init.source || this.#init.empty) r.#state = { kind: "continued", rest: chain(prefix, rest) };
     return r;
@@ -373,7 +386,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 }
 
-function chain(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): AsyncIterator<Uint8Array> {
+function chain(prefix: Uint8Array<ArrayBuffer>[], rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null): AsyncIterator<Uint8Array<ArrayBuffer>> {
   let i = 0;
   return {
     next: () => {
@@ -388,7 +401,7 @@ function chain(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): As
 }
 
 /** Enforces a byte limit on an iterator that is not a BodyChannel. */
-function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncIterator<Uint8Array> {
+function limited(it: AsyncIterator<Uint8Array<ArrayBuffer>>, max: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
   if (max === undefined) return it;
   let n = 0;
   return {
@@ -404,7 +417,7 @@ function limited(it: AsyncIterator<Uint8Array>, max: number | undefined): AsyncI
   };
 }
 
-function onceIterator(b: Uint8Array, maxLength: number | undefined): AsyncIterator<Uint8Array> {
+function onceIterator(b: Uint8Array<ArrayBuffer>, maxLength: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
   if (maxLength !== undefined && b.byteLength > maxLength) {
     const e = limitError("body_too_large", "The response body is", maxLength, "maxLength", "body");
     return { next: () => Promise.reject(e) };

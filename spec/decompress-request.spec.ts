@@ -68,7 +68,7 @@ test("decompress - each coding is decoded through bytes(), text(), for await and
       for await (const c of b) n += c.byteLength;
       assert.equal(n, plain.byteLength);
       const c = await get(`${srv.url}/${coding}`, { pool, decompress: true });
-      const s = await new Response(c.body as unknown as BodyInit).text();
+      const s = await new Response(c.body).text();
       assert.equal(s, text);
     }
     assert.match(seen[0]!, /gzip/);

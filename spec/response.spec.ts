@@ -245,7 +245,7 @@ test("response - body is a ReadableStream that pipes through a TransformStream",
   const srv = await httpServer((_req, res) => res.end("abc"));
   try {
     const res = await get(srv.url, { pool });
-    const upper = res.body!.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(new TransformStream<string, string>({ transform: (c, ctl) => ctl.enqueue(c.toUpperCase()) }));
+    const upper = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new TransformStream<string, string>({ transform: (c, ctl) => ctl.enqueue(c.toUpperCase()) }));
     let out = "";
     for await (const c of upper) out += c;
     assert.equal(out, "ABC");

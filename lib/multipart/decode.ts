@@ -9,7 +9,7 @@ import { HansomError, limitError } from "../errors.ts";
 /** One event of a received multipart body, hackney's stream_multipart results. */
 export type ReceivePartEvent =
   | { type: "headers"; headers: Array<[string, string]> }
-  | { type: "body"; chunk: Uint8Array }
+  | { type: "body"; chunk: Uint8Array<ArrayBuffer> }
   | { type: "end_of_part" }
   | { type: "mp_mixed"; boundary: string }
   | { type: "mp_mixed_eof" }
@@ -103,7 +103,7 @@ export class MultipartDecoder {
   #src: AsyncIterator<Uint8Array>;
   #maxHeader: number;
   #levels: Level[];
-  #buf: Uint8Array = EMPTY;
+  #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #pos = 0;
   #state = PREAMBLE;
   #lineStart = true; // the level's first delimiter may come without its CRLF
@@ -216,7 +216,8 @@ export class MultipartDecoder {
         if (!(c instanceof Uint8Array)) throw new TypeError("hansom: a multipart source must yield Uint8Array chunks");
         if (c.length === 0) continue;
         const rest = this.#buf.length - this.#pos;
-        if (rest === 0) this.#buf = c;
+        // Response body chunks are ArrayBuffer memory; body events are views of them.
+        if (rest === 0) this.#buf = c as Uint8Array<ArrayBuffer>;
         else {
           // Only a held-back delimiter prefix or a partial header block is ever joined.
           const joined = new Uint8Array(rest + c.length);

@@ -10,14 +10,15 @@ import { getAdapter } from "../runtime/index.ts";
 import type { FileHandle } from "../runtime/socket.ts";
 
 import { basename, boundary, boundaryParam, checkBoundary, checkLength, disposition, head, headerPairs, valueBytes, withLength } from "./part-head.ts";
+import type { PartHeaders } from "./part-head.ts";
 
 export { boundary };
 
 /** One part of a `{ multipart: Part[] }` body. A `mixed` part nests its parts as multipart/mixed. */
 export type Part =
-  | { name: string; value: string | Uint8Array; headers?: HeadersInit }
-  | { name: string; file: string; filename?: string; contentType?: string; headers?: HeadersInit }
-  | { name: string; stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; length?: number; filename?: string; contentType?: string; headers?: HeadersInit }
+  | { name: string; value: string | Uint8Array; headers?: PartHeaders }
+  | { name: string; file: string; filename?: string; contentType?: string; headers?: PartHeaders }
+  | { name: string; stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; length?: number; filename?: string; contentType?: string; headers?: PartHeaders }
   | { mixed: string; parts: Part[]; /** Inner boundary; a fresh boundary() when absent. */ boundary?: string };
 
 const utf8 = new TextEncoder();
@@ -85,7 +86,7 @@ async function compile(parts: Array<Part | BlobPart>, b: string, plan: Plan, for
       plan.text(`--${inner}--\r\n\r\n`); // inner close delimiter, then the outer part's CRLF
       continue;
     }
-    const extra = headerPairs((p as { headers?: HeadersInit }).headers);
+    const extra = headerPairs((p as { headers?: PartHeaders }).headers);
     const label = JSON.stringify(p.name);
     if ("value" in p) {
       // Content-Type as hackney's (by the name's extension, else octet-stream) for bytes; a JS

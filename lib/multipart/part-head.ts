@@ -60,8 +60,11 @@ export function basename(path: string): string {
   return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
+/** A part's extra headers: a Headers, a record, or name/value pairs (fetch's HeadersInit, without the DOM lib). */
+export type PartHeaders = Array<[string, string]> | Record<string, string> | Headers;
+
 /** A part's extra headers as validated pairs; CR, LF or NUL anywhere is invalid_header. */
-export function headerPairs(h: HeadersInit | undefined): Array<[string, string]> {
+export function headerPairs(h: PartHeaders | undefined): Array<[string, string]> {
   if (h === undefined || h === null) return [];
   const pairs: Array<[string, string]> = h instanceof Headers ? [...h]
     : Array.isArray(h) ? h.map((p) => [String(p[0]), String(p[1])] as [string, string])

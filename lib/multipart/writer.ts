@@ -6,14 +6,15 @@ import { HansomError } from "../errors.ts";
 import type { EncodedBody } from "../body.ts";
 import { contentTypeFor } from "../mime.ts";
 import { boundary, boundaryParam, checkBoundary, checkLength, disposition, head, headerPairs, valueBytes, withLength } from "./part-head.ts";
+import type { PartHeaders } from "./part-head.ts";
 import { encodedBody, playParts } from "./encode.ts";
 import type { Part } from "./encode.ts";
 
 /** One step of a streamed multipart send, hackney's send_multipart_body vocabulary. */
 export type SendPartEvent =
-  | { type: "file"; path: string; name?: string; headers?: HeadersInit }
-  | { type: "data"; name: string; content: string | Uint8Array; headers?: HeadersInit }
-  | { type: "part"; name: string; length?: number; headers?: HeadersInit }
+  | { type: "file"; path: string; name?: string; headers?: PartHeaders }
+  | { type: "data"; name: string; content: string | Uint8Array; headers?: PartHeaders }
+  | { type: "part"; name: string; length?: number; headers?: PartHeaders }
   | { type: "part_bin"; bytes: Uint8Array }
   | { type: "end_of_part" }
   | { type: "mp_mixed"; name: string; boundary: string }
