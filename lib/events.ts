@@ -39,6 +39,8 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   #stopped = false;
   #paused = false;
   #pumping = false;
+  /** A body error that arrived after stopAsync() began: the continued Response reports it. */
+  #stopError: HansomError | null = null;
 
   /** Not for callers: request() with `async` or `streamTo` makes AsyncStreams. */
   constructor(...internal: never);
@@ -102,17 +104,25 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     // Wait for an in-flight read so no chunk is lost between the events and the Response.
     while (this.#pumping) await new Promise((r) => setTimeout(r, 0));
     const pending: Uint8Array<ArrayBuffer>[] = [...this.#prefix];
-    for (const ev of this.#queue) if (ev.type === "data") pending.push(ev.chunk);
+    let failed = this.#stopError;
+    for (const ev of this.#queue) {
+      if (ev.type === "data") pending.push(ev.chunk);
+      else if (ev.type === "error") failed = ev.error;
+    }
     this.#queue = [];
     this.#queuedBytes = 0;
     const ended = this.#ended;
     this.#wake();
-    return res.continued(pending, ended ? null : this.#body);
+    // A body that failed (cut short, past maxBody) must fail through the Response too, after
+    // the bytes that did arrive: never read as a shorter body that looks complete.
+    const rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null = failed ? { next: () => Promise.reject(failed) } : ended ? null : this.#body;
+    return res.continued(pending, rest);
   }
 
   #push(ev: ResponseEvent): void {
     if (this.#stopped) {
       if (ev.type === "data") this.#prefix.push(ev.chunk);
+      else if (ev.type === "error") this.#stopError = ev.error;
       return;
     }
     if (ev.type === "data") this.#queuedBytes += ev.chunk.byteLength;

@@ -33,6 +33,8 @@ type Dial = () => Promise<HttpConnection>;
 
 interface Waiter {
   key: string;
+  /** Wants a new connection, not an idle one. */
+  fresh: boolean;
   dial: Dial;
   resolve(c: HttpConnection): void;
   reject(e: HansomError): void;
@@ -110,14 +112,14 @@ export class Pool {
   }
 
   /** @internal A connection for `key`: one with room, a new one from dial(), or the next free one. */
-  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal): Promise<HttpConnection> {
+  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal, fresh = false): Promise<HttpConnection> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const ready = this.#take(key);
+    const ready = fresh ? null : this.#take(key);
     if (ready) return Promise.resolve(ready);
     if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
     if (this.#open + this.#idleCount < this.maxConnections) return this.#dial(dial);
     return new Promise<HttpConnection>((resolve, reject) => {
-      const w: Waiter = { key, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
+      const w: Waiter = { key, fresh, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
       w.timer = timer(() => {
         this.#remove(w);
         this.#settle(w, new HansomError("checkout_timeout", `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`, { phase: "checkout" }));
@@ -148,7 +150,7 @@ export class Pool {
       if (this.#doomed.has(conn) || conn.closed) {
         if (!conn.closed) conn.destroy();
       } else {
-        const w = this.#queue.findIndex((q) => q.key === conn.key);
+        const w = this.#queue.findIndex((q) => q.key === conn.key && !q.fresh);
         if (w >= 0) {
           this.#hold(conn);
           this.#settle(this.#queue.splice(w, 1)[0]!, null, conn);
@@ -218,7 +220,7 @@ export class Pool {
   #serveQueue(): void {
     while (this.#queue.length > 0) {
       const w = this.#queue[0]!;
-      const ready = this.#take(w.key);
+      const ready = w.fresh ? null : this.#take(w.key);
       if (ready) {
         this.#queue.shift();
         this.#settle(w, null, ready);

@@ -24,6 +24,7 @@ import { routeFor } from "./route.ts";
 import type { Route } from "./route.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 import { tlsKey } from "./tls-key.ts";
+import { assertRequestTarget } from "./http1/encode.ts";
 import { resolveRetry, retryDelay, sleep } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
 import type { CookieStore } from "./cookie-jar.ts";
@@ -42,7 +43,8 @@ const USER_AGENT = "hansom/0.1";
 
 /** Where a request gets its connection: a pool, a fresh socket, or one Connection. */
 export interface Dispatcher {
-  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal): Promise<HttpConnection>;
+  /** `fresh`: a new connection, not an idle one (the retry after a stale keep-alive socket). */
+  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal, fresh?: boolean): Promise<HttpConnection>;
   release: Release;
   /** The pool's own checkoutTimeout, used when the request sets none. */
   checkoutTimeout?: number;
@@ -158,7 +160,7 @@ export function displayUrl(u: ParsedUrl): string {
 function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   if (pool === false) return noPool;
   const p = pool ?? defaultPool;
-  return { checkout: (k, d, t, s) => p.checkout(k, d, t, s), release: p.release, checkoutTimeout: p.checkoutTimeout };
+  return { checkout: (k, d, t, s, f) => p.checkout(k, d, t, s, f), release: p.release, checkoutTimeout: p.checkoutTimeout };
 }
 
 /** Sends one prepared request and returns its Response (redirects followed per options). */
@@ -330,11 +332,14 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
   const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
+  const path = requestTarget(hop.url, opts.pathEncode);
+  // A pathEncode that returns CR/LF or spaces is refused before any connection (RFC 9112 §3.2).
+  assertRequestTarget(path);
   const spec: RequestSpec = {
     method: hop.method,
     scheme: hop.url.scheme === "https" ? "https" : "http",
     authority: authority(hop.url),
-    path: requestTarget(hop.url, opts.pathEncode),
+    path,
     absoluteForm: route.absoluteForm,
     headers: wire,
     body: hop.body,
@@ -350,7 +355,8 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   for (let attempt = 0; ; attempt++) {
     let conn: HttpConnection;
     try {
-      conn = await dispatcher.checkout(key, dial, checkoutTimeout, opts.signal);
+      // The retry after a stale socket dials: the next idle socket may be just as stale.
+      conn = await dispatcher.checkout(key, dial, checkoutTimeout, opts.signal, attempt > 0);
     } catch (e) {
       throw e instanceof HansomError ? withContext(e, hop.method, displayUrl(hop.url)) : e;
     }

@@ -96,7 +96,9 @@ export class Http1Connection implements HttpConnection, BodySource {
 
   exchange(spec: RequestSpec): Promise<ExchangeResult> {
     if (this.#state !== "idle" || this.socket.closed) {
-      return Promise.reject(new HansomError("closed", "The connection is closed", { phase: "send" }));
+      // Handed out as it closed: give the slot back, and say nothing was sent (a retry is safe).
+      if (this.#state !== "active") this.#release(this, false);
+      return Promise.reject(markBeforeResponse(new HansomError("closed", "The connection is closed", { phase: "send" })));
     }
     if (spec.signal?.aborted) {
       // Nothing was sent: the connection goes back as it came, still good for the next request.

@@ -112,6 +112,11 @@ function checkTarget(target: string): number {
   return max;
 }
 
+/** Throws invalid_header for an empty request target or one with a space or control character. */
+export function assertRequestTarget(target: string): void {
+  checkTarget(target);
+}
+
 /** `s` as a byte string holding its UTF-8 encoding (one char per byte). */
 function utf8Bytes(s: string): string {
   const b = encoder.encode(s);

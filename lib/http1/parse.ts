@@ -292,9 +292,12 @@ export class ResponseParser {
   #scan(chunk: Uint8Array, off: number): number {
     const len = chunk.length;
     let i = off;
+    // §2.2: a bare CR is invalid; caught here too so a head that never sends its LF fails now.
+    if (this.#lastCR && off < len && chunk[off] !== 10) throw bad("bare CR in the response head");
     for (;;) {
       const lf = chunk.indexOf(10, i);
       if (lf < 0) {
+        for (let k = i; k < len - 1; k++) if (chunk[k] === 13 && chunk[k + 1] !== 10) throw bad("bare CR in the response head");
         if (i < len) {
           this.#lineLen += len - i;
           this.#lastCR = chunk[len - 1] === 13;
@@ -397,7 +400,10 @@ export class ResponseParser {
     const http10 = minor === 48;
     let framing: BodyFraming;
     if (this.#noBody || status === 204 || status === 304 || status === 101) framing = "none";
-    else if (hasTE) framing = chunked ? "chunked" : "close"; // §6.3 item 4
+    // §6.3 item 4 would read a body whose final coding is not chunked until close; a client
+    // cannot tell such a body from a smuggled one on a reused connection, so it refuses it.
+    else if (hasTE && !chunked) throw bad("Transfer-Encoding whose final coding is not chunked");
+    else if (hasTE) framing = "chunked";
     else if (length >= 0) framing = "length";
     else framing = "close"; // §6.3 item 8
     const head: Http1Head = {

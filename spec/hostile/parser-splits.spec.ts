@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ResponseParser } from "../../lib/http1/parse.ts";
-import type { ResponseHead } from "../../lib/http1/parse.ts";
+import type { Http1Head as ResponseHead } from "../../lib/http1/parse.ts";
 import { HansomError } from "../../lib/index.ts";
 import { bytes, latin1 } from "./harness.ts";
 import { check, concat, expectedHeaders, expectedKeepAlive, responseModel, runSeed, wire } from "./responses.ts";

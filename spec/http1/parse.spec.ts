@@ -206,16 +206,6 @@ test("parse - close-delimited bodies end at finish()", () => {
     ],
     { eof: true },
   );
-  // §6.3: a final coding other than chunked is read until close.
-  fixture(
-    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\nhello",
-    [
-      head({ rawHeaders: [["Transfer-Encoding", "chunked, gzip"]], framing: "close", keepAlive: false }),
-      ["body", "5\r\nhello"],
-      ["complete"],
-    ],
-    { eof: true },
-  );
 });
 
 test("parse - keepAlive follows version and Connection", () => {
@@ -250,11 +240,12 @@ test("parse - status lines: reason optional or empty, obs-text kept as Latin-1",
 test("parse - framing follows the final transfer coding across Transfer-Encoding lines", () => {
   const framing = (te: string) => (run([bytes(`HTTP/1.1 200 OK\r\n${te}\r\n\r\n`)]).events[0]![1] as ResponseHead).framing;
   assert.equal(framing("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked"), "chunked");
-  assert.equal(framing("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip"), "close");
   assert.equal(framing("Transfer-Encoding: CHUNKED"), "chunked");
   assert.equal(framing("Transfer-Encoding: chunked ,"), "chunked");
-  assert.equal(framing("Transfer-Encoding: chunkedx"), "close");
-  assert.equal(framing("Transfer-Encoding: identity"), "close");
+  // §6.3 item 4 would read these until close; a client cannot frame them safely, so they are refused.
+  for (const te of ["Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip", "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: chunkedx", "Transfer-Encoding: identity"]) {
+    rejects(`HTTP/1.1 200 OK\r\n${te}\r\n\r\n`, /final coding is not chunked/);
+  }
 });
 
 test("parse - obs-text in a head split anywhere decodes as Latin-1", () => {
@@ -393,7 +384,7 @@ test("parse - bad header lines are bad_response", () => {
   rejects(h("A: b\r\n  folded"), /obsolete line folding/);
   rejects("HTTP/1.1 200 OK\r\n\tA: b\r\n\r\n", /obsolete line folding/);
   rejects(h("A: x\x00y"), /invalid character in the value of header "A"/);
-  rejects(h("A: x\ry"), /invalid character in the value/);
+  rejects(h("A: x\ry"), /invalid character in the value|bare CR/); // which check sees it first depends on the split
   rejects(h("A: x\x7fy"), /invalid character in the value/);
 });
 
