@@ -35,6 +35,8 @@ interface Waiter {
   key: string;
   /** Wants a new connection, not an idle one. */
   fresh: boolean;
+  /** May share a multiplexed connection: waits for a dial in progress rather than dialling too. */
+  multiplex: boolean;
   dial: Dial;
   resolve(c: HttpConnection): void;
   reject(e: HansomError): void;
@@ -70,6 +72,8 @@ export class Pool {
   #load = new Map<HttpConnection, number>();
   /** Busy connections by key that carry more than one exchange at once (HTTP/2). */
   #shared = new Map<string, Set<HttpConnection>>();
+  /** Dials in progress per key. */
+  #dialing = new Map<string, number>();
   #queue: Waiter[] = [];
   /** Connections busy when close() ran, or that refused more work: closed when their last exchange ends. */
   #doomed = new WeakSet<HttpConnection>();
@@ -112,14 +116,19 @@ export class Pool {
   }
 
   /** @internal A connection for `key`: one with room, a new one from dial(), or the next free one. */
-  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal, fresh = false): Promise<HttpConnection> {
+  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal, fresh = false, multiplex = false): Promise<HttpConnection> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const ready = fresh ? null : this.#take(key);
     if (ready) return Promise.resolve(ready);
-    if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
-    if (this.#open + this.#idleCount < this.maxConnections) return this.#dial(dial);
+    // A request that may speak HTTP/2 waits for the connection being dialled for its key: if
+    // it comes up multiplexed, one connection carries them all (else the queue dials for it).
+    const waitForDial = multiplex && !fresh && (this.#dialing.get(key) ?? 0) > 0;
+    if (!waitForDial) {
+      if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
+      if (this.#open + this.#idleCount < this.maxConnections) return this.#dial(dial, key);
+    }
     return new Promise<HttpConnection>((resolve, reject) => {
-      const w: Waiter = { key, fresh, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
+      const w: Waiter = { key, fresh, multiplex, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
       w.timer = timer(() => {
         this.#remove(w);
         this.#settle(w, new HansomError("checkout_timeout", `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`, { phase: "checkout" }));
@@ -198,39 +207,56 @@ export class Pool {
     return idle;
   }
 
-  #dial(dial: Dial): Promise<HttpConnection> {
+  #dial(dial: Dial, key: string): Promise<HttpConnection> {
     // A dial counts against the limit (#open) and as in use until its connection is held.
     this.#open++;
     this.#inFlight++;
-    return dial().then((c) => {
+    this.#dialing.set(key, (this.#dialing.get(key) ?? 0) + 1);
+    const settled = (): void => {
       this.#open--;
       this.#inFlight--;
+      const n = this.#dialing.get(key)! - 1;
+      if (n > 0) this.#dialing.set(key, n);
+      else this.#dialing.delete(key);
+    };
+    return dial().then((c) => {
+      settled();
       this.#hold(c);
-      if (c.capacity > 1) queueMicrotask(() => this.#serveQueue());
+      // Waiters for this key may share it (HTTP/2), or, if it is not multiplexed, dial their own.
+      if (this.#queue.length > 0) queueMicrotask(() => this.#serveQueue());
       return c;
     }, (e: unknown) => {
-      this.#open--;
-      this.#inFlight--;
+      settled();
       this.#serveQueue();
       throw e;
     });
   }
 
-  /** Starts connections for waiters while there is room. */
+  /** Serves waiters in order: a connection with room, else a new one while the limit allows. */
   #serveQueue(): void {
-    while (this.#queue.length > 0) {
-      const w = this.#queue[0]!;
+    let full = false;
+    for (let i = 0; i < this.#queue.length;) {
+      const w = this.#queue[i]!;
       const ready = w.fresh ? null : this.#take(w.key);
       if (ready) {
-        this.#queue.shift();
+        this.#queue.splice(i, 1);
         this.#settle(w, null, ready);
         continue;
       }
+      if (full || (w.multiplex && (this.#dialing.get(w.key) ?? 0) > 0)) {
+        i++;
+        continue;
+      }
       if (this.#open + this.#idleCount >= this.maxConnections && this.#idleCount > 0) this.#evictOldest();
-      if (this.#open + this.#idleCount >= this.maxConnections) return;
-      this.#queue.shift();
+      if (this.#open + this.#idleCount >= this.maxConnections) {
+        // No room to dial; later waiters may still find a shared connection with room.
+        full = true;
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
       this.#clearWaiter(w);
-      this.#dial(w.dial).then(w.resolve, w.reject);
+      this.#dial(w.dial, w.key).then(w.resolve, w.reject);
     }
   }
 

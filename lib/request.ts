@@ -44,7 +44,7 @@ const USER_AGENT = "hansom/0.1";
 /** Where a request gets its connection: a pool, a fresh socket, or one Connection. */
 export interface Dispatcher {
   /** `fresh`: a new connection, not an idle one (the retry after a stale keep-alive socket). */
-  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal, fresh?: boolean): Promise<HttpConnection>;
+  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal, fresh?: boolean, multiplex?: boolean): Promise<HttpConnection>;
   release: Release;
   /** The pool's own checkoutTimeout, used when the request sets none. */
   checkoutTimeout?: number;
@@ -160,7 +160,7 @@ export function displayUrl(u: ParsedUrl): string {
 function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   if (pool === false) return noPool;
   const p = pool ?? defaultPool;
-  return { checkout: (k, d, t, s, f) => p.checkout(k, d, t, s, f), release: p.release, checkoutTimeout: p.checkoutTimeout };
+  return { checkout: (k, d, t, s, f, m) => p.checkout(k, d, t, s, f, m), release: p.release, checkoutTimeout: p.checkoutTimeout };
 }
 
 /** Sends one prepared request and returns its Response (redirects followed per options). */
@@ -333,6 +333,7 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
   const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
   const path = requestTarget(hop.url, opts.pathEncode);
+  const multiplex = route.absoluteForm ? false : hop.url.scheme === "https" ? opts.protocols?.includes("h2") === true : opts.http2PriorKnowledge === true;
   // A pathEncode that returns CR/LF or spaces is refused before any connection (RFC 9112 §3.2).
   assertRequestTarget(path);
   const spec: RequestSpec = {
@@ -356,7 +357,7 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
     let conn: HttpConnection;
     try {
       // The retry after a stale socket dials: the next idle socket may be just as stale.
-      conn = await dispatcher.checkout(key, dial, checkoutTimeout, opts.signal, attempt > 0);
+      conn = await dispatcher.checkout(key, dial, checkoutTimeout, opts.signal, attempt > 0, multiplex);
     } catch (e) {
       throw e instanceof HansomError ? withContext(e, hop.method, displayUrl(hop.url)) : e;
     }

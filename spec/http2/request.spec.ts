@@ -147,3 +147,21 @@ test("http2 request - over TLS, ALPN picks h2 when offered, HTTP/1.1 otherwise",
     await pool.close();
   }
 });
+
+test("http2 request - a burst on an empty pool waits for the one connection being dialled", async (t) => {
+  if (skipped(t)) return;
+  const fresh = await serve();
+  let sessions = 0;
+  const pool = new Pool();
+  try {
+    const before = fresh.sessions.size;
+    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      get(`http://127.0.0.1:${fresh.port}/get?n=${100 + i}`, { pool, http2PriorKnowledge: true }).then((r) => r.bytes())));
+    sessions = fresh.sessions.size - before;
+    assert.ok(bodies.every((b, i) => b.byteLength === 100 + i));
+    assert.equal(sessions, 1, `${sessions} connections for 20 requests`);
+  } finally {
+    await pool.close();
+    await fresh.close();
+  }
+});
