@@ -11,6 +11,7 @@ import { MultipartDecoder, boundaryFromContentType } from "./multipart/decode.ts
 import { availableCodings, decodeBody, decoderFor, parseCodings } from "./decompress.ts";
 import type { Decoder, DecoderFactories } from "./decompress.ts";
 import type { ReceivePartEvent } from "./multipart/decode.ts";
+import { chain, limited, onceIterator } from "./body-iterators.ts";
 
 /** One redirect that was followed. */
 export interface RedirectRecord {
@@ -385,50 +386,3 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     this.#state = { kind: "buffered", bytes: b, trailers: this.trailers };
   }
 }
-
-function chain(prefix: Uint8Array<ArrayBuffer>[], rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null): AsyncIterator<Uint8Array<ArrayBuffer>> {
-  let i = 0;
-  return {
-    next: () => {
-      if (i < prefix.length) return Promise.resolve({ value: prefix[i++]!, done: false });
-      return rest ? rest.next() : Promise.resolve({ value: undefined, done: true });
-    },
-    return: async () => {
-      await rest?.return?.();
-      return { value: undefined, done: true };
-    },
-  };
-}
-
-/** Enforces a byte limit on an iterator that is not a BodyChannel. */
-function limited(it: AsyncIterator<Uint8Array<ArrayBuffer>>, max: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
-  if (max === undefined) return it;
-  let n = 0;
-  return {
-    next: async () => {
-      const r = await it.next();
-      if (!r.done && (n += r.value.byteLength) > max) {
-        await it.return?.();
-        throw limitError("body_too_large", "The response body is", max, "maxBody or maxLength", "body");
-      }
-      return r;
-    },
-    return: () => it.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-  };
-}
-
-function onceIterator(b: Uint8Array<ArrayBuffer>, maxLength: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
-  if (maxLength !== undefined && b.byteLength > maxLength) {
-    const e = limitError("body_too_large", "The response body is", maxLength, "maxLength", "body");
-    return { next: () => Promise.reject(e) };
-  }
-  let done = b.byteLength === 0;
-  return {
-    next: () => {
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      done = true;
-      return Promise.resolve({ value: b, done: false });
-    },
-  };
-}
-

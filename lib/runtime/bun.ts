@@ -18,48 +18,9 @@ import { TLS_VERSION_NUMBER, alpnWire, caList, pem, sniName } from "./tls-option
 import { WriteQueue, closedWhileWriting } from "./write-queue.ts";
 import { nodeTlsOver } from "./bun/node-tls.ts";
 
-// The slice of Bun's API used here, declared locally so `tsc` with Node types checks it.
-interface BunTlsOptions {
-  ca?: string[];
-  cert?: string;
-  key?: string;
-  serverName?: string;
-  rejectUnauthorized: boolean;
-  /** A protocol version number: 0x0303 is TLS 1.2. */
-  minVersion: number;
-  /** ALPN in wire format: length-prefixed names. */
-  ALPNProtocols?: Uint8Array;
-}
-interface BunSock {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly remoteFamily: string;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly localFamily: string;
-  /** The protocol ALPN agreed: false or null when none. */
-  readonly alpnProtocol?: string | false | null;
-  /** Bytes the kernel took (0 when full), or -1 once closed. Nothing is buffered. */
-  write(data: Uint8Array): number;
-  pause(): void;
-  resume(): void;
-  terminate(): void;
-  setNoDelay(noDelay?: boolean): boolean;
-  ref(): void;
-  unref(): void;
-  upgradeTLS(o: { tls: BunTlsOptions; socket: BunHandlers }): [BunSock, BunSock];
-}
-interface BunHandlers {
-  binaryType: "uint8array";
-  open(s: BunSock): void;
-  handshake(s: BunSock, success: boolean, authorizationError: Error | null): void;
-  data(s: BunSock, chunk: Uint8Array): void;
-  drain(s: BunSock): void;
-  end(s: BunSock): void;
-  close(s: BunSock, err?: Error): void;
-  error(s: BunSock, err: Error): void;
-  connectError(s: BunSock, err: Error): void;
-}
+import type { BunHandlers, BunSock, BunTlsOptions } from "./bun/api.ts";
+import { guarded } from "./bun/api.ts";
+
 declare const Bun: {
   connect(o: ({ hostname: string; port: number } | { unix: string }) & { tls?: BunTlsOptions; socket: BunHandlers; allowHalfOpen?: boolean }): Promise<BunSock>;
   file(path: string): { stat(): Promise<{ isFile(): boolean; size: number }>; stream(): ReadableStream<Uint8Array> };
@@ -88,25 +49,6 @@ function bunTls(o: TlsOptions, host: string, insecure: boolean | undefined): Bun
   if (o.key !== undefined) t.key = pem(o.key);
   if (o.alpn?.length) t.ALPNProtocols = alpnWire(o.alpn);
   return t;
-}
-
-/**
- * Bun's callbacks with every throw caught: an exception inside a runtime callback has nowhere
- * to go but the process, so it becomes the socket's error and reaches the request.
- */
-function guarded(h: BunHandlers, onThrow: (err: Error) => void): BunHandlers {
-  const wrap = <A extends unknown[]>(f: (...a: A) => void) => (...a: A): void => {
-    try {
-      f(...a);
-    } catch (err) {
-      onThrow(err instanceof Error ? err : new Error(String(err)));
-    }
-  };
-  return {
-    binaryType: h.binaryType,
-    open: wrap(h.open), handshake: wrap(h.handshake), data: wrap(h.data), drain: wrap(h.drain),
-    end: wrap(h.end), close: wrap(h.close), error: wrap(h.error), connectError: wrap(h.connectError),
-  };
 }
 
 interface Pending {
