@@ -23,7 +23,10 @@ export function renderChart(run: RunResults): string {
   const width = LEFT + cases.length * groupW + 20;
   const height = TOP + PLOT_H + 90;
   const ratios = run.rows.map((r) => r.vsReference.median).filter(Number.isFinite);
-  const top = Math.max(1.5, Math.ceil(Math.max(...ratios, 1) * 2) / 2);
+  // A grid step that gives about eight lines, and a top that is a whole number of steps.
+  const highest = Math.max(1.5, ...ratios);
+  const step = [0.25, 0.5, 1, 2, 5, 10].find((s) => highest / s <= 8) ?? 20;
+  const top = Math.ceil(highest / step) * step;
   const y = (v: number): number => TOP + PLOT_H - (v / top) * PLOT_H;
   const color = (p: string): string => COLORS[peers.indexOf(p) % COLORS.length]!;
   const out: string[] = [];
@@ -38,9 +41,9 @@ export function renderChart(run: RunResults): string {
     lx += 24 + p.length * 6.5;
   }
   // Axis and grid.
-  for (let v = 0; v <= top + 1e-9; v += 0.5) {
+  for (let v = 0; v <= top + 1e-9; v += step) {
     out.push(`<line x1="${LEFT}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`);
-    out.push(`<text x="${LEFT - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${v.toFixed(1)}×</text>`);
+    out.push(`<text x="${LEFT - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${step < 1 ? v.toFixed(2) : v.toFixed(0)}×</text>`);
   }
   out.push(`<line x1="${LEFT}" x2="${width - 20}" y1="${y(1)}" y2="${y(1)}" stroke="#333" stroke-dasharray="4 3"/>`);
   cases.forEach((c, gi) => {
