@@ -7,7 +7,7 @@
 //   - rounds interleaved: every client once per round, the order rotated each round, and each
 //     ratio taken between results of the same round (a slow patch of a shared machine then
 //     lands on all of them alike).
-// Environment: BENCH_ROUNDS (default 3), BENCH_PEERS and BENCH_WORKLOADS (comma lists; the
+// Environment: BENCH_ROUNDS (default 3, or 1 with BENCH_QUICK), BENCH_PEERS and BENCH_WORKLOADS (comma lists; the
 // reference and the raw limit always stay), BENCH_REGIMES (cold,steady,bulk), BENCH_QUICK=1
 // (tiny counts: a smoke run of seconds). A full, unfiltered run also writes
 // bench/results/latest-<runtime>.json and chart-<runtime>.svg.
@@ -38,8 +38,9 @@ const CLIENT_TIMEOUT_MS = 10 * 60_000;
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
 const list = (name: string): string[] | undefined => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
-const ROUNDS = Math.max(1, Number(env("BENCH_ROUNDS")) || 3);
 const QUICK = env("BENCH_QUICK") === "1";
+// A smoke run needs one round; a measured one at least three for a median.
+const ROUNDS = Math.max(1, Number(env("BENCH_ROUNDS")) || (QUICK ? 1 : 3));
 // The server always runs on Node 20: this very binary when the driver is Node, else `node` on PATH.
 const NODE = env("BENCH_NODE") ?? (detectRuntime() === "node" ? process.execPath : "node");
 const hasTaskset = spawnSync("sh", ["-c", "command -v taskset"], { stdio: "ignore" }).status === 0;
@@ -236,10 +237,11 @@ async function main(): Promise<void> {
   console.log(`### hansom at a glance (ratios: medians of per-round ratios)\n\n${hansomSummary(run)}\n`);
 
   mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}${runtime}-${date}${QUICK ? "-quick" : ""}.json`;
+  const partial = Boolean(onlyPeers || onlyWorkloads || onlyRegimes);
+  const file = `${resultsDir}${runtime}-${date}${QUICK ? "-quick" : ""}${partial ? "-partial" : ""}.json`;
   writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
   console.error(`bench: results in ${file} (${Math.round(run.seconds)} s)`);
-  if (!QUICK && !onlyPeers && !onlyWorkloads && !onlyRegimes && failures === 0) {
+  if (!QUICK && !partial && failures === 0) {
     copyFileSync(file, `${resultsDir}latest-${runtime}.json`);
     writeFileSync(`${resultsDir}chart-${runtime}.svg`, renderChart(run));
     console.error(`bench: updated latest-${runtime}.json and chart-${runtime}.svg`);

@@ -78,3 +78,27 @@ export function preamble(run: RunResults): string {
     `${run.pinned ? "clients pinned to core 0, server to core 1 (taskset)" : "no taskset: processes not pinned"}; median of ${run.rounds} round(s)${run.quick ? ", BENCH_QUICK (smoke counts: figures mean nothing)" : ""}; load average before / after: ${run.machine.loadBefore.map((x) => x.toFixed(2)).join(" ")} / ${run.machine.loadAfter.map((x) => x.toFixed(2)).join(" ")}`,
   ].join("\n");
 }
+
+/** Clients by cases, compactly: the rate and its ratio to the reference, then CPU and RSS. */
+export function compactTables(run: RunResults): string {
+  const cases = [...new Set(run.rows.map((r) => `${r.workload}|${r.regime}`))];
+  const find = (peer: string, c: string): Row | undefined => run.rows.find((r) => r.peer === peer && `${r.workload}|${r.regime}` === c);
+  const header = ["client", ...cases.map((c) => caseName(find(run.peers[0]!, c)!))];
+  const table = (cell: (r: Row) => string): string => markdown(header, run.peers.map((p) => [p, ...cases.map((c) => { const r = find(p, c); return r && r.rounds > 0 ? cell(r) : "-"; })]));
+  const units = cases.map((c) => `${caseName(find(run.peers[0]!, c)!)} in ${find(run.peers[0]!, c)!.unit}`).join(", ");
+  return [
+    `Rate (${units}), and in brackets the ratio to ${run.reference} in the same round (higher is better):`,
+    "",
+    table((r) => `${num(r.rate.median)} (${r.vsReference.median.toFixed(2)}×)`),
+    "",
+    `Client CPU per request (µs) or per GiB (ms), and in brackets the ratio to ${run.raw} (lower is better):`,
+    "",
+    table((r) => `${num(r.cpu.median)} (${r.cpuVsRaw.median.toFixed(2)}×)`),
+    "",
+    `Peak RSS in MiB, and in brackets the ratio to ${run.raw}:`,
+    "",
+    table((r) => `${num(r.rssMiB.median)} (${r.rssVsRaw.median.toFixed(2)}×)`),
+    "",
+    `Highest server CPU share in any measured window, per case: ${cases.map((c) => `${caseName(find(run.peers[0]!, c)!)} ${Math.round(Math.max(...run.rows.filter((r) => `${r.workload}|${r.regime}` === c).map((r) => r.serverBusy.max).filter(Number.isFinite)) * 100)}%`).join(", ")}.`,
+  ].join("\n");
+}

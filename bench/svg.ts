@@ -4,7 +4,11 @@
 import { caseName, num } from "./report.ts";
 import type { RunResults } from "./results.ts";
 
-const COLORS = ["#8c8c8c", "#4d4d4d", "#d9480f", "#1c7ed6", "#2f9e44", "#7048e8", "#e8590c", "#0c8599"];
+// One colour per client in every chart, so hansom is the same orange on each runtime.
+const COLORS: Record<string, string> = {
+  hansom: "#e8590c", raw: "#495057", "raw-bun": "#212529", "undici.request": "#adb5bd",
+  "undici.fetch": "#1c7ed6", "node:http": "#2f9e44", fetch: "#7048e8",
+};
 const BAR = 16;
 const GAP = 28;
 const PLOT_H = 300;
@@ -20,7 +24,7 @@ export function renderChart(run: RunResults): string {
   const cases = [...new Set(run.rows.map((r) => `${r.workload}|${r.regime}`))];
   const peers = run.peers;
   const groupW = peers.length * BAR + GAP;
-  const width = LEFT + cases.length * groupW + 20;
+  const width = Math.max(920, LEFT + cases.length * groupW + 20); // room for the footnotes
   const height = TOP + PLOT_H + 90;
   const ratios = run.rows.map((r) => r.vsReference.median).filter(Number.isFinite);
   // A grid step that gives about eight lines, and a top that is a whole number of steps.
@@ -28,7 +32,7 @@ export function renderChart(run: RunResults): string {
   const step = [0.25, 0.5, 1, 2, 5, 10].find((s) => highest / s <= 8) ?? 20;
   const top = Math.ceil(highest / step) * step;
   const y = (v: number): number => TOP + PLOT_H - (v / top) * PLOT_H;
-  const color = (p: string): string => COLORS[peers.indexOf(p) % COLORS.length]!;
+  const color = (p: string): string => COLORS[p] ?? "#0c8599";
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
