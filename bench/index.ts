@@ -1,235 +1,254 @@
-// hansom beside its peers, in one run, against one loopback server in a separate process.
-//   Node:  npm run bench            (node dist/bench/index.js)
-//   Deno:  deno run -A bench/index.ts
-//   Bun:   bun bench/index.ts
-// On Node the peers are undici.request (the baseline of every ratio), undici.fetch, node:http,
-// Node's fetch and @whatwg-node/fetch; on Deno and Bun, the runtime's own fetch (the baseline).
-// A rate alone says little on a shared machine; the ratio measured in the same run does
-// (STYLE.md §10). Every call checks its status and byte count, so a fast wrong answer fails.
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+// The bench driver: hansom beside its peers, each client in its own process, as users compare
+// clients. `npm run bench` (Node 20), `npm run bench:deno`, `npm run bench:bun`.
+//   - one server process (bench/server.mjs, raw node:net, precomputed responses), always on
+//     Node 20 (`node` on PATH, or BENCH_NODE), pinned to core 1 with taskset where it exists;
+//   - every measurement a fresh client process of the driver's own runtime, pinned to core 0,
+//     which measures itself (rate, CPU per unit, peak RSS) and prints one JSON line;
+//   - rounds interleaved: every client once per round, the order rotated each round, and each
+//     ratio taken between results of the same round (a slow patch of a shared machine then
+//     lands on all of them alike).
+// Environment: BENCH_ROUNDS (default 3, or 1 with BENCH_QUICK), BENCH_PEERS and BENCH_WORKLOADS (comma lists; the
+// reference and the raw limit always stay), BENCH_REGIMES (cold,steady,bulk), BENCH_QUICK=1
+// (tiny counts: a smoke run of seconds). A full, unfiltered run also writes
+// bench/results/latest-<runtime>.json and chart-<runtime>.svg.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { measure } from "mitata";
-import { globalFetchPeer, hansomPeer, MAX_CONNECTIONS, nodePeers } from "./peers.ts";
-import type { Peer } from "./peers.ts";
+import { detectRuntime, PEERS, RAW, REFERENCE } from "./peers/index.ts";
+import { checkRawReader } from "./peers/raw-parse-check.ts";
+import { caseTables, hansomSummary, preamble } from "./report.ts";
+import type { Row, RunResults } from "./results.ts";
+import { spread } from "./stats.ts";
+import { renderChart } from "./svg.ts";
+import { workloads } from "./workloads.ts";
+import type { Regime } from "./workloads.ts";
+import type { ClientResult, ClientSpec } from "./client.ts";
 
-const MiB = 1 << 20;
-const SMALL_LENGTH = 30;
-const CONCURRENCY = 32;
-const DOWNLOAD_BYTES = 256 * MiB;
-const UPLOAD_BYTES = 64 * MiB;
-/** Measurements per peer and scenario, after one untimed warm-up. BENCH_ROUNDS=3 for a quick look. */
-const ROUNDS = Math.max(1, Number(process.env["BENCH_ROUNDS"]) || 7);
-/** Milliseconds of small requests per measurement. */
-const SLICE_MS = 300;
+const runtime = detectRuntime();
+const fromSource = import.meta.url.endsWith(".ts");
+const here = fileURLToPath(new URL(".", import.meta.url));
+// From dist/bench the plain-JS server and the results live in the source tree, two levels up.
+const benchDir = fromSource ? here : fileURLToPath(new URL("../../bench/", import.meta.url));
+const clientScript = `${here}client.${fromSource ? "ts" : "js"}`;
+const resultsDir = `${benchDir}results/`;
+/** A client process that takes longer than this is killed and counted as failed. */
+const CLIENT_TIMEOUT_MS = 10 * 60_000;
 
-type Runtime = "node" | "deno" | "bun";
-const runtime: Runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const env = (name: string): string | undefined => process.env[name] || undefined;
+const list = (name: string): string[] | undefined => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
+const QUICK = env("BENCH_QUICK") === "1";
+// A smoke run needs one round; a measured one at least three for a median.
+const ROUNDS = Math.max(1, Number(env("BENCH_ROUNDS")) || (QUICK ? 1 : 3));
+// The server always runs on Node 20: this very binary when the driver is Node, else `node` on PATH.
+const NODE = env("BENCH_NODE") ?? (detectRuntime() === "node" ? process.execPath : "node");
+const hasTaskset = spawnSync("sh", ["-c", "command -v taskset"], { stdio: "ignore" }).status === 0;
+const pin = (core: number, cmd: string[]): string[] => (hasTaskset ? ["taskset", "-c", String(core), ...cmd] : cmd);
+
+function versionOf(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  if (runtime === "deno") return `Deno ${g.Deno!.version.deno}`;
+  if (runtime === "bun") return `Bun ${g.Bun!.version}`;
+  return `Node ${process.version}`;
+}
+
+function cpuModel(): string {
+  const r = spawnSync("sh", ["-c", "lscpu | grep 'Model name'"], { encoding: "utf8" });
+  const m = r.status === 0 ? r.stdout.split(":")[1]?.trim() : undefined;
+  return m || (cpus()[0]?.model ?? "unknown CPU");
+}
+
+/** The client command line for this runtime. */
+function clientCommand(spec: ClientSpec): string[] {
+  const json = JSON.stringify(spec);
+  if (runtime === "deno") return [process.execPath, "run", "-A", clientScript, json];
+  return [process.execPath, clientScript, json];
+}
 
 interface Server {
   origin: string;
+  pid: number;
+  version: string;
   stop(): void;
 }
 
-/** Starts bench/server in a child process of this same runtime and waits for its port. */
+/** Starts bench/server.mjs on Node 20, pinned to core 1, and waits for its port. */
 async function startServer(): Promise<Server> {
-  // Run from dist/ (compiled .js) or from source (.ts on Deno and Bun): take the sibling.
-  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const script = fileURLToPath(new URL(`./server.${ext}`, import.meta.url));
-  const args = runtime === "deno" ? ["run", "-A", script] : [script];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const version = spawnSync(NODE, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  if (!version) throw new Error(`bench: cannot run ${NODE} (the server runs on Node 20; set BENCH_NODE)`);
+  if (!version.startsWith("v20.")) console.error(`bench: the server runs on ${NODE} ${version}, not Node 20`);
+  const [cmd, ...args] = pin(1, [NODE, `${benchDir}server.mjs`]);
+  const child = spawn(cmd!, args, { stdio: ["pipe", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`bench server exited early (code ${code})`)));
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (s: string) => {
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (s: string) => {
       out += s;
-      const nl = out.indexOf("\n");
-      if (nl >= 0) resolve(Number(out.slice(0, nl)));
+      if (out.includes("\n")) resolve(Number(out.slice(0, out.indexOf("\n"))));
     });
   });
   child.removeAllListeners("exit");
+  // taskset execs the command, so this pid is the server's own.
+  const allowed = readFileSync(`/proc/${child.pid}/status`, "utf8").match(/Cpus_allowed_list:\s+(\S+)/)?.[1];
+  if (hasTaskset && allowed !== "1") throw new Error(`bench: the server is not pinned to core 1 (allowed: ${allowed})`);
   return {
     origin: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    version,
     stop() {
-      child.stdin?.end(); // the server exits when its stdin closes
+      child.stdin!.end(); // the server exits when its stdin closes
       child.kill();
     },
   };
 }
 
-function check(what: string, got: number | string, want: number | string): void {
-  if (got !== want) throw new Error(`${what}: got ${got}, expected ${want}`);
+/** Runs one client process; resolves to its result, or to an error message. */
+function runClient(spec: ClientSpec): Promise<ClientResult | string> {
+  const [cmd, ...args] = pin(0, clientCommand(spec));
+  return new Promise((resolve) => {
+    const child = spawn(cmd!, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), CLIENT_TIMEOUT_MS);
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
+    child.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+    child.once("error", (e) => resolve(String(e)));
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && line.startsWith("{")) return resolve(JSON.parse(line) as ClientResult);
+      const why = err.trim().split("\n").find((l) => /error/i.test(l)) ?? err.trim().split("\n")[0] ?? "";
+      resolve(`exit ${code ?? signal}${why ? `: ${why.slice(0, 200)}` : ""}`);
+    });
+  });
 }
 
-/** One pass over every scenario with small sizes, so a broken peer fails before timing. */
-async function verify(peers: Peer[], origin: string, upload: Uint8Array<ArrayBuffer>): Promise<void> {
-  for (const p of peers) {
-    check(`${p.name} small GET`, await p.getAll(`${origin}/small`), SMALL_LENGTH);
-    check(`${p.name} download`, await p.download(`${origin}/download?bytes=${3 * MiB + 7}`), 3 * MiB + 7);
-    check(`${p.name} upload`, await p.upload(`${origin}/upload`, upload.subarray(0, MiB + 3)), String(MiB + 3));
-  }
-}
-
-/** One measurement: a rate, and the client's own CPU time (user + system) per unit of work. */
-interface Sample {
-  rate: number;
-  cpu: number;
-}
-
-/** What one scenario measured: per peer, medians over the rounds. */
-interface Result {
-  unit: string;
-  cpuUnit: string;
-  rates: Map<string, number>;
-  /** Rate over the baseline's rate in the same round. */
-  ratios: Map<string, number>;
-  cpu: Map<string, number>;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Microseconds of CPU this process has used. The server is another process: this is the client alone. */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
-
-/**
- * Measures every peer ROUNDS times, taking the peers in turn within each round, so a slow
- * patch of a shared machine lands on all of them alike. The ratio is taken within each round
- * (peer / baseline, measured moments apart) and its median reported: steadier than a ratio of
- * medians when the machine's speed drifts. Each round starts one peer further on, so no peer
- * always runs right after the same other one and pays for its garbage (no forced GC between
- * samples: on V8 that flushes the bytecode of whoever is not running, and they pay again).
- */
-async function scenario(title: string, unit: string, cpuUnit: string, peers: Peer[], baseline: string, warmups: number, sample: (p: Peer) => Promise<Sample>): Promise<Result> {
-  console.log(`\n## ${title}`);
-  // Warm-up: connections open, and the JIT done with every peer's hot path (a second or so on V8).
-  for (const p of peers) for (let i = 0; i < warmups; i++) await sample(p);
-  const rates = new Map<string, number[]>(peers.map((p) => [p.name, []]));
-  const ratios = new Map<string, number[]>(peers.map((p) => [p.name, []]));
-  const cpus = new Map<string, number[]>(peers.map((p) => [p.name, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    const round = new Map<string, Sample>();
-    for (let i = 0; i < peers.length; i++) {
-      const p = peers[(r + i) % peers.length]!;
-      round.set(p.name, await sample(p));
-    }
-    const base = round.get(baseline)!.rate;
-    for (const [name, s] of round) {
-      rates.get(name)!.push(s.rate);
-      ratios.get(name)!.push(s.rate / base);
-      cpus.get(name)!.push(s.cpu);
-    }
-  }
-  const result: Result = { unit, cpuUnit, rates: new Map(), ratios: new Map(), cpu: new Map() };
-  for (const p of peers) {
-    const xs = rates.get(p.name)!;
-    const [rate, ratio, cpu] = [median(xs), median(ratios.get(p.name)!), median(cpus.get(p.name)!)];
-    result.rates.set(p.name, rate);
-    result.ratios.set(p.name, ratio);
-    result.cpu.set(p.name, cpu);
-    const range = `${fmt(Math.min(...xs))} .. ${fmt(Math.max(...xs))}`;
-    console.log(`${p.name.padEnd(20)} ${fmt(rate).padStart(8)} ${unit}  ${ratio.toFixed(2)}x  (range ${range})  client CPU ${cpu.toFixed(1)} ${cpuUnit}`);
-  }
-  return result;
-}
-
-/** Small requests: one mitata measurement of SLICE_MS per sample; `perCall` requests per call. */
-function requestRate(perCall: number, fn: (p: Peer) => Promise<void>): (p: Peer) => Promise<Sample> {
-  return async (p) => {
-    let calls = 0;
-    const cpu0 = cpuNow();
-    const stats = await measure(() => (calls++, fn(p)), { min_cpu_time: SLICE_MS * 1e6, min_samples: 8, warmup_samples: 1 });
-    const cpu = (cpuNow() - cpu0) / (calls * perCall);
-    return { rate: (perCall * 1e9) / stats.avg, cpu }; // avg, not p50: throughput is requests over time
-  };
-}
-
-/** Bulk transfers: one timed transfer of `bytes` per sample, in MiB/s. */
-function transferRate(bytes: number, fn: (p: Peer) => Promise<void>): (p: Peer) => Promise<Sample> {
-  return async (p) => {
-    const cpu0 = cpuNow();
-    const t0 = performance.now();
-    await fn(p);
-    const seconds = (performance.now() - t0) / 1000;
-    return { rate: bytes / MiB / seconds, cpu: (cpuNow() - cpu0) / (bytes / MiB) };
-  };
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-function table(peers: Peer[], columns: Array<{ title: string; result: Result }>, cell: (name: string, r: Result) => string): string {
-  const rows = [["", ...columns.map((c) => c.title)]];
-  for (const p of peers) rows.push([p.name, ...columns.map((c) => cell(p.name, c.result))]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
-  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+interface Case {
+  workload: string;
+  title: string;
+  regime: Regime;
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
-  const { origin } = server;
-  const peers: Peer[] = [hansomPeer()];
-  let baseline: string;
-  if (runtime === "node") {
-    peers.push(...(await nodePeers()));
-    baseline = "undici.request";
-  } else {
-    baseline = `${runtime} fetch`;
-    peers.push(globalFetchPeer(baseline));
+  const started = performance.now();
+  const loadBefore = loadavg();
+  const reference = REFERENCE[runtime];
+  const raw = RAW[runtime];
+  const onlyPeers = list("BENCH_PEERS");
+  const peers = PEERS[runtime].filter((p) => !onlyPeers || p === reference || p === raw || onlyPeers.includes(p));
+  const onlyWorkloads = list("BENCH_WORKLOADS")?.map((w) => w.toUpperCase());
+  const onlyRegimes = list("BENCH_REGIMES");
+  const cases: Case[] = [];
+  for (const w of workloads(QUICK)) {
+    if (onlyWorkloads && !onlyWorkloads.includes(w.id)) continue;
+    for (const regime of Object.keys(w.regimes) as Regime[]) {
+      if (!onlyRegimes || onlyRegimes.includes(regime)) cases.push({ workload: w.id, title: w.title, regime });
+    }
   }
-  // BENCH_PEERS=hansom,undici.request narrows the run (the baseline always stays).
-  const only = process.env["BENCH_PEERS"]?.split(",");
-  if (only) peers.splice(0, peers.length, ...peers.filter((p) => p.name === baseline || only.includes(p.name)));
-  const version = runtime === "node" ? `Node ${process.version}` : runtime === "deno" ? `Deno ${process.versions["deno"]}` : `Bun ${process.versions["bun"]}`;
-  console.log(`hansom bench: ${version}, server ${origin} (child process), max ${MAX_CONNECTIONS} connections per client; ratios are to ${baseline}`);
+  checkRawReader();
+  const server = await startServer();
+  const version = versionOf();
+  console.error(`bench: ${version}, ${peers.length} clients x ${cases.length} cases x ${ROUNDS} rounds, server ${server.origin} (Node ${server.version})${hasTaskset ? ", pinned" : ", NOT pinned (no taskset)"}`);
 
-  const uploadBody = new Uint8Array(UPLOAD_BYTES).fill(0x62);
+  // results[case][peer] = one entry per round (a result, or an error message)
+  const results = new Map<string, Map<string, Array<ClientResult | string>>>();
+  const key = (c: Case): string => `${c.workload}|${c.regime}`;
+  for (const c of cases) results.set(key(c), new Map(peers.map((p) => [p, []])));
+  let failures = 0;
   try {
-    await verify(peers, origin, uploadBody);
-
-    const small = `${origin}/small`;
-    const getOne = async (p: Peer): Promise<void> => check(`${p.name} small GET`, await p.getAll(small), SMALL_LENGTH);
-    const seq = await scenario("1. sequential small GETs, keep-alive", "req/s", "us/req", peers, baseline, 3, requestRate(1, getOne));
-    const conc = await scenario(`2. ${CONCURRENCY} concurrent small GETs`, "req/s", "us/req", peers, baseline, 3, requestRate(CONCURRENCY, async (p) => {
-      await Promise.all(Array.from({ length: CONCURRENCY }, () => getOne(p)));
-    }));
-    const big = `${origin}/download?bytes=${DOWNLOAD_BYTES}`;
-    const down = await scenario("3. 256 MiB download, streamed and counted", "MiB/s", "us/MiB", peers, baseline, 1, transferRate(DOWNLOAD_BYTES, async (p) => {
-      check(`${p.name} download`, await p.download(big), DOWNLOAD_BYTES);
-    }));
-    const up = await scenario("4. 64 MiB upload, Uint8Array body", "MiB/s", "us/MiB", peers, baseline, 1, transferRate(UPLOAD_BYTES, async (p) => {
-      check(`${p.name} upload`, await p.upload(`${origin}/upload`, uploadBody), String(UPLOAD_BYTES));
-    }));
-
-    const columns = [
-      { title: "1. sequential GET", result: seq },
-      { title: `2. ${CONCURRENCY} concurrent GET`, result: conc },
-      { title: "3. 256 MiB download", result: down },
-      { title: "4. 64 MiB upload", result: up },
-    ];
-    console.log(`\n## Summary: ${version}, median of ${ROUNDS} rounds (ratio to ${baseline} within each round; higher is better)\n`);
-    console.log(table(peers, columns, (name, r) => `${fmt(r.rates.get(name) ?? 0)} ${r.unit} (${(r.ratios.get(name) ?? 0).toFixed(2)}x)`));
-    console.log(`\nClient CPU (user + system) per request or per MiB, the server excluded (ratio to ${baseline}; lower is better)\n`);
-    console.log(
-      table(peers, columns, (name, r) => {
-        const cpu = r.cpu.get(name) ?? 0;
-        return `${cpu.toFixed(1)} ${r.cpuUnit} (${(cpu / (r.cpu.get(baseline) ?? 1)).toFixed(2)}x)`;
-      }),
-    );
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) {
+        for (let i = 0; i < peers.length; i++) {
+          const peer = peers[(i + round) % peers.length]!;
+          const spec: ClientSpec = { peer, workload: c.workload, regime: c.regime, origin: server.origin, serverPid: server.pid, quick: QUICK };
+          const r = await runClient(spec);
+          results.get(key(c))!.get(peer)!.push(r);
+          if (typeof r === "string") {
+            failures++;
+            console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: FAILED ${r}`);
+          } else {
+            if (hasTaskset && r.cpus !== "0") throw new Error(`bench: client not pinned to core 0 (allowed: ${r.cpus})`);
+            console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: ${Math.round(r.rate)} ${r.unit}, ${r.cpu.toFixed(1)} ${r.cpuUnit}, ${r.rssMiB.toFixed(0)} MiB, server ${Math.round(r.serverBusy * 100)}%`);
+          }
+        }
+      }
+    }
   } finally {
-    await Promise.all(peers.map((p) => p.close()));
     server.stop();
+  }
+
+  const rows: Row[] = [];
+  for (const c of cases) {
+    const byPeer = results.get(key(c))!;
+    const ok = (p: string, round: number): ClientResult | undefined => {
+      const r = byPeer.get(p)![round];
+      return typeof r === "object" ? r : undefined;
+    };
+    for (const peer of peers) {
+      const mine = byPeer.get(peer)!.filter((r): r is ClientResult => typeof r === "object");
+      const perRound = (f: (me: ClientResult, other: ClientResult) => number, other: string): number[] =>
+        Array.from({ length: ROUNDS }, (_, i) => {
+          const me = ok(peer, i);
+          const them = ok(other, i);
+          return me && them ? f(me, them) : NaN;
+        });
+      rows.push({
+        workload: c.workload,
+        title: c.title,
+        regime: c.regime,
+        peer,
+        unit: mine[0]?.unit ?? "",
+        cpuUnit: mine[0]?.cpuUnit ?? "",
+        rounds: mine.length,
+        rate: spread(mine.map((r) => r.rate)),
+        cpu: spread(mine.map((r) => r.cpu)),
+        rssMiB: spread(mine.map((r) => r.rssMiB)),
+        vsReference: spread(perRound((a, b) => a.rate / b.rate, reference)),
+        vsRaw: spread(perRound((a, b) => a.rate / b.rate, raw)),
+        cpuVsRaw: spread(perRound((a, b) => a.cpu / b.cpu, raw)),
+        rssVsRaw: spread(perRound((a, b) => a.rssMiB / b.rssMiB, raw)),
+        serverBusy: spread(mine.map((r) => r.serverBusy)),
+        errors: byPeer.get(peer)!.filter((r): r is string => typeof r === "string"),
+      });
+    }
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const run: RunResults = {
+    runtime,
+    version,
+    serverVersion: server.version.replace(/^v/, ""),
+    date,
+    machine: { nproc: availableParallelism(), cpu: cpuModel(), loadBefore, loadAfter: loadavg() },
+    pinned: hasTaskset,
+    rounds: ROUNDS,
+    quick: QUICK,
+    reference,
+    raw,
+    peers,
+    rows,
+    seconds: (performance.now() - started) / 1000,
+  };
+
+  console.log(`## ${version}\n\n${preamble(run)}\n`);
+  console.log(caseTables(run));
+  console.log(`### hansom at a glance (ratios: medians of per-round ratios)\n\n${hansomSummary(run)}\n`);
+
+  mkdirSync(resultsDir, { recursive: true });
+  const partial = Boolean(onlyPeers || onlyWorkloads || onlyRegimes);
+  const file = `${resultsDir}${runtime}-${date}${QUICK ? "-quick" : ""}${partial ? "-partial" : ""}.json`;
+  writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
+  console.error(`bench: results in ${file} (${Math.round(run.seconds)} s)`);
+  if (!QUICK && !partial && failures === 0) {
+    copyFileSync(file, `${resultsDir}latest-${runtime}.json`);
+    writeFileSync(`${resultsDir}chart-${runtime}.svg`, renderChart(run));
+    console.error(`bench: updated latest-${runtime}.json and chart-${runtime}.svg`);
+  }
+  if (failures > 0) {
+    console.error(`bench: ${failures} client run(s) failed`);
+    process.exitCode = 1;
   }
 }
 

@@ -1,4 +1,4 @@
-// Multipart decode and encode beside their peers, in one run: `node dist/bench/multipart.bench.js`.
+// Multipart decode and encode beside their peers, in one run: `node dist/bench/micro/multipart.bench.js`.
 // Decode: MultipartDecoder, @fastify/busboy and @mjackson/multipart-parser on the same bytes in the
 // same 64 KiB chunks. Encode: encodeMultipart beside the runtime's own FormData serialisation
 // (`new Request(url, { body: fd }).arrayBuffer()`). Every run checks its byte or part count, so a
@@ -8,10 +8,10 @@ import { once } from "node:events";
 import { do_not_optimize, measure } from "mitata";
 import { Busboy } from "@fastify/busboy";
 import { MultipartParser } from "@mjackson/multipart-parser";
-import { MultipartDecoder } from "../lib/multipart/decode.ts";
-import { encodeFormData, encodeMultipart } from "../lib/multipart/encode.ts";
-import type { EncodedBody } from "../lib/body.ts";
-import type { Part } from "../lib/multipart/encode.ts";
+import { MultipartDecoder } from "../../lib/multipart/decode.ts";
+import { encodeFormData, encodeMultipart } from "../../lib/multipart/encode.ts";
+import type { EncodedBody } from "../../lib/body.ts";
+import type { Part } from "../../lib/multipart/encode.ts";
 
 const enc = new TextEncoder();
 const MiB = 1 << 20;

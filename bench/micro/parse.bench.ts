@@ -1,8 +1,8 @@
-// Microbenchmark of the response parser alone: `node dist/bench/parse.bench.js`.
+// Microbenchmark of the response parser alone, on buffered bytes: `node dist/bench/micro/parse.bench.js`.
 // Beside it, on Node, the runtime's own llhttp binding in the same run, so the numbers are a
 // ratio and not an absolute that means nothing on a shared machine (STYLE.md §10).
 import { bench, do_not_optimize, run, summary } from "mitata";
-import { ResponseParser } from "../lib/http1/parse.ts";
+import { ResponseParser } from "../../lib/http1/parse.ts";
 
 const enc = new TextEncoder();
 const MiB = 1 << 20;
@@ -30,6 +30,12 @@ const small = enc.encode(
   "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nServer: bench\r\nContent-Type: text/plain; charset=utf-8\r\n" +
     "Cache-Control: no-store\r\nConnection: keep-alive\r\nContent-Length: 13\r\n\r\nHello, world!",
 );
+
+// Workload E's head (50 field lines) and F's body (64 chunks of 1 KiB), as the bench server sends them.
+const fiftyFields = ["Date: Mon, 01 Dec 2025 00:00:00 GMT", "Server: bench/1.0", "Content-Type: text/plain; charset=utf-8", "Content-Length: 13", "Cache-Control: private, max-age=0, no-cache"];
+for (let i = fiftyFields.length; i < 50; i++) fiftyFields.push(`X-Bench-Field-${String(i).padStart(2, "0")}: value-${i}-${"v".repeat(16 + (i % 7) * 4)}`);
+const fifty = enc.encode(`HTTP/1.1 200 OK\r\n${fiftyFields.join("\r\n")}\r\n\r\nHello, world!`);
+const kibChunks = enc.encode(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${`400\r\n${"c".repeat(1024)}\r\n`.repeat(64)}0\r\n\r\n`);
 
 let bodyBytes = 0;
 const parser = new ResponseParser({
@@ -90,6 +96,15 @@ summary(() => {
 summary(() => {
   bench("hansom: small response (6 headers, 13 B body)", () => parse([small]));
   if (llhttp) bench("llhttp: small response (6 headers, 13 B body)", llhttpFeed([small], false));
+});
+
+summary(() => {
+  bench("hansom: 50 header fields, 13 B body", () => parse([fifty]));
+  if (llhttp) bench("llhttp: 50 header fields, 13 B body", llhttpFeed([fifty], false));
+});
+summary(() => {
+  bench("hansom: 64 KiB chunked body in 1 KiB chunks, one read", () => parse([kibChunks]));
+  if (llhttp) bench("llhttp: 64 KiB chunked body in 1 KiB chunks, one read", llhttpFeed([kibChunks], false));
 });
 
 await run();
