@@ -50,7 +50,7 @@ try {
 
   say("The body as a ReadableStream through a TransformStream");
   const upper = (await hansom.get(`${base}/stream`, { pool })).body!
-    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .pipeThrough(new TextDecoderStream())
     .pipeThrough(new TransformStream<string, string>({ transform: (s, c) => c.enqueue(s.toUpperCase()) }));
   for await (const s of upper) process.stdout.write(`   ${s}`);
 

@@ -10,6 +10,7 @@ export class StubSocket implements RawSocket {
   readonly remote = ADDRESS;
   readonly local = ADDRESS;
   readonly secure = false;
+  readonly alpn = null;
   closed = false;
   /** Bytes hansom wrote to this socket. */
   written = 0;
@@ -87,5 +88,6 @@ export function stubAdapter(response: (spec: ConnectSpec) => Uint8Array): Socket
     env(): string | undefined {
       return undefined;
     },
+    decoders: () => Promise.resolve({}),
   };
 }
