@@ -156,22 +156,36 @@ export function displayUrl(u: ParsedUrl): string {
   return `${originOf(u)}${u.path}${u.qs ? `?${u.qs}` : ""}`;
 }
 
+// One dispatcher per pool, made on first use: not an object and two closures per request.
+const dispatchers = new WeakMap<Pool, Dispatcher>();
+
 /** The dispatcher of a pool option. */
 function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   if (pool === false) return noPool;
   const p = pool ?? defaultPool;
-  return { checkout: (k, d, t, s, f, m) => p.checkout(k, d, t, s, f, m), release: p.release, checkoutTimeout: p.checkoutTimeout };
+  let d = dispatchers.get(p);
+  if (!d) {
+    d = { checkout: (k, dl, t, s, f, m) => p.checkout(k, dl, t, s, f, m), release: p.release, checkoutTimeout: p.checkoutTimeout };
+    dispatchers.set(p, d);
+  }
+  return d;
 }
 
 /** Sends one prepared request and returns its Response (redirects followed per options). */
 export async function performRequest(req: PreparedRequest, hooks: RequestHooks = {}): Promise<Response> {
   const { opts } = req;
-  const boundaryHint = boundaryFromContentType(req.headers.get("content-type") ?? null) ?? undefined;
   const started = Date.now();
-  const adapter = await getAdapter();
+  // Awaited only while loading: each await on the hot path costs a microtask turn.
+  const loaded = getAdapter();
+  const adapter = loaded instanceof Promise ? await loaded : loaded;
   const decoders = opts.decompress ? await adapter.decoders() : undefined;
   const acceptEncoding = decoders ? acceptEncodingFor(decoders) : null;
-  const body = framedBody(hooks.streamBody ?? (await encodeBody(opts.body, boundaryHint).catch(inputError)), req.headers);
+  let encoded: EncodedBody | null = hooks.streamBody ?? null;
+  if (!encoded && opts.body !== undefined) {
+    const boundaryHint = boundaryFromContentType(req.headers.get("content-type") ?? null) ?? undefined;
+    encoded = await encodeBody(opts.body, boundaryHint).catch(inputError);
+  }
+  const body = framedBody(encoded, req.headers);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
   const ctx: HopContext = { opts, adapter, dispatcher, started, acceptEncoding, jar: opts.cookieJar ?? null, retry: resolveRetry(opts.retry) };
   const maxRedirect = opts.maxRedirect ?? DEFAULTS.maxRedirect;

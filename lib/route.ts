@@ -79,11 +79,16 @@ function tunnelled(p: ProxyRoute): Route {
   };
 }
 
+const DIRECT_HTTP = STRATEGIES.direct(null, { scheme: "http" } as ParsedUrl);
+const DIRECT_HTTPS = STRATEGIES.direct(null, { scheme: "https" } as ParsedUrl);
+
 /**
  * The route to `target` under the proxy option (null/undefined: direct), with `proxyTls` for an
  * https:// proxy. Throws invalid_option or invalid_url for a bad proxy option, before any connection.
  */
 export function routeFor(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter, proxyTls?: ProxyTlsOptions): Route {
+  // The common case, no proxy: one shared route object per scheme (it depends on nothing else).
+  if (opt === undefined) return target.scheme === "https" ? DIRECT_HTTPS : DIRECT_HTTP;
   const p = resolveProxy(opt, target, adapter, proxyTls);
   return p ? STRATEGIES[p.kind](p, target) : STRATEGIES.direct(null, target);
 }

@@ -136,6 +136,23 @@ function parseHost(raw: string): string {
  * @throws HansomError invalid_url
  */
 export function parseUrl(url: string | URL): ParsedUrl {
+  // The same URL string is parsed again and again by a client that polls or calls one API: a
+  // small cache of frozen results saves the work (redirect targets and new URLs go through).
+  if (typeof url === "string") {
+    const hit = cache.get(url);
+    if (hit) return hit;
+    const u = Object.freeze(parseUncached(url));
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(url, u);
+    return u;
+  }
+  return parseUncached(url);
+}
+
+const CACHE_SIZE = 256;
+const cache = new Map<string, ParsedUrl>();
+
+function parseUncached(url: string | URL): ParsedUrl {
   let s: string;
   // Leading and trailing spaces are dropped, as WHATWG URL does.
   if (typeof url === "string") s = url.replace(/^ +| +$/g, "");
