@@ -129,6 +129,9 @@ export class Http1Connection implements HttpConnection, BodySource {
         // A send failure after the head arrived is the server cutting the upload short:
         // the response stands, the connection does not (sendDone stays false).
         if (x.head || this.#x !== x) return;
+        // A write the peer refused (reset, closed) while the socket still reads: the answer to
+        // it (an early 413) may be on its way; the read side ends the exchange, within recvTimeout.
+        if (e instanceof HansomError && (e.code === "econnreset" || e.code === "closed") && !this.socket.closed) return;
         this.#fail(e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
       });
     });

@@ -81,6 +81,8 @@ class BunSocket implements RawSocket {
 
   /** A Unix socket: it has no remote address to read. */
   readonly #unix: boolean;
+  /** TLS verification is off (insecure): a handshake that failed only verification is good. */
+  insecure = false;
 
   constructor(secure: boolean, unix = false) {
     this.secure = secure;
@@ -110,8 +112,10 @@ class BunSocket implements RawSocket {
         // Plain TCP is ready now; TLS waits for the handshake (a paused socket would stall it).
         if (!this.secure) this.#ready();
       },
-      handshake: (_s, ok, err) => {
-        if (ok) this.#ready();
+      handshake: (s, ok, err) => {
+        // With insecure, Bun still reports a failed verification (another host's certificate)
+        // as an unsuccessful handshake, though it completed: verification is what was waived.
+        if (ok || (this.insecure && s.authorized === false && err !== null)) this.#ready();
         else this.failConnect(bunSocketError(err ?? new Error("handshake failed"), true, this.#pending?.what ?? "TLS handshake failed"));
       },
       data: (_s, d) => this.#onData(d),
@@ -158,7 +162,9 @@ class BunSocket implements RawSocket {
     try {
       s.pause();
       s.setNoDelay(true);
-      if (s.remoteAddress === undefined && !this.#unix) throw new Error("the peer reset the connection as it opened (ECONNRESET)");
+      if (s.remoteAddress === undefined && !this.#unix) {
+        throw Object.assign(new Error("the peer reset the connection as it opened (ECONNRESET)"), { code: "ECONNRESET" });
+      }
       this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
       this.#local = address(s.localAddress, s.localPort, s.localFamily);
       if (this.secure) this.alpn = typeof s.alpnProtocol === "string" && s.alpnProtocol !== "" ? s.alpnProtocol : null;
@@ -317,6 +323,7 @@ class BunSocket implements RawSocket {
     this.#detached = true;
     this.#handler = null;
     const next = new BunSocket(true);
+    next.insecure = !!spec.insecure;
     const ready = next.connecting(spec.timeout, spec.signal, what);
     try {
       const [, t] = s.upgradeTLS({ tls: bunTls(spec.tls, spec.host, spec.insecure), socket: next.handlers() });
@@ -337,6 +344,7 @@ export const bunSockets: SocketAdapter = {
     if (spec.signal?.aborted) return Promise.reject(abortError(spec.signal));
     const what = spec.path !== undefined ? `Connecting to the Unix socket ${spec.path} failed` : `Connecting to ${spec.host}:${spec.port} failed`;
     const sock = new BunSocket(!!spec.tls, spec.path !== undefined);
+    sock.insecure = !!spec.insecure;
     const ready = sock.connecting(spec.timeout, spec.signal, what);
     try {
       Bun.connect({

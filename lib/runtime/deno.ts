@@ -100,6 +100,8 @@ class DenoSocket implements RawSocket {
   #detached = false;
   #queue = new WriteQueue(HIGH_WATER);
   #writing = false;
+  /** The write side failed; reading goes on until the peer's end or error. */
+  #writeError: HansomError | null = null;
 
   constructor(conn: DenoConn, secure: boolean, alpn: string | null = null) {
     this.#conn = conn;
@@ -184,7 +186,7 @@ class DenoSocket implements RawSocket {
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#reads.error || this.#detached) return false;
+    if (this.#closed || this.#reads.error || this.#writeError || this.#detached) return false;
     if (chunk.byteLength > 0) {
       this.#queue.push(chunk);
       if (!this.#writing) void this.#pump();
@@ -203,7 +205,12 @@ class DenoSocket implements RawSocket {
         this.#queue.resolveDrained();
       }
     } catch (err) {
-      if (!this.#closed) this.#fail(denoSocketError(err, false, "Socket error while writing"));
+      // Only the write side failed (the peer reset or stopped reading): writes fail from now
+      // on, but the read side goes on, so an answer already sent (an early 413) is still read.
+      if (!this.#closed) {
+        this.#writeError = denoSocketError(err, false, "Socket error while writing");
+        this.#queue.clear(this.#writeError);
+      }
     } finally {
       this.#writing = false;
     }
@@ -212,6 +219,7 @@ class DenoSocket implements RawSocket {
 
   drain(): Promise<void> {
     if (this.#reads.error) return Promise.reject(this.#reads.error);
+    if (this.#writeError) return Promise.reject(this.#writeError);
     if (this.#closed) return Promise.reject(closedWhileWriting());
     return this.#queue.drained();
   }

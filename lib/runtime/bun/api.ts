@@ -18,6 +18,8 @@ export interface BunSock {
   readonly localAddress: string;
   readonly localPort: number;
   readonly localFamily: string;
+  /** Whether the peer's certificate verified (TLS). */
+  readonly authorized?: boolean;
   /** The protocol ALPN agreed: false or null when none. */
   readonly alpnProtocol?: string | false | null;
   /** Bytes the kernel took (0 when full), or -1 once closed. Nothing is buffered. */
