@@ -59,6 +59,9 @@ export function prepareRequest(method: string, url: string | URL, opts: RequestO
   let target = resolveBase(url, opts.baseUrl);
   if (opts.query !== undefined) target = withQuery(target, queryPairs(opts.query));
   const u = parseUrl(target);
+  if (opts.socketPath !== undefined && u.scheme !== "http") {
+    throw invalid(`Option socketPath takes an http:// URL (the Unix socket carries plain HTTP), got ${u.scheme}://`);
+  }
   let pairs = headerPairs(opts.headers);
   let o = opts;
   if (opts.json !== undefined) {

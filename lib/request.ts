@@ -253,6 +253,11 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
       throw new HansomError("max_redirect", `More than ${maxRedirect} redirects (maxRedirect); the last pointed to ${target}`, { phase: "response", method: hop.method, url: displayUrl(hop.url) });
     }
     const next = parseUrl(target);
+    // A server must not be able to send the client to a local Unix socket (a Docker socket,
+    // say): http+unix is followed only within the same socket.
+    if (next.scheme === "http+unix" && originOf(next) !== originOf(hop.url)) {
+      throw new HansomError("invalid_url", "Refusing to follow a redirect to an http+unix URL from another origin", { phase: "response", method: hop.method, url: displayUrl(hop.url) });
+    }
     hooks.onRedirect?.({ type: plan.seeOther ? "see_other" : "redirect", url: target, headers: head.rawHeaders });
     const sameOrigin = hop.sameOrigin && originOf(next) === firstOrigin;
     let headers = hop.headers;

@@ -56,3 +56,14 @@ test("option registry - the pool key options are the connection-shaping ones", (
   assert.deepEqual([...KEY_OPTIONS].sort(), ["http2PriorKnowledge", "insecure", "protocols", "proxy", "proxyTls", "socketPath", "tls"]);
   for (const k of KEY_OPTIONS) assert.equal(OPTIONS[k].scope, "connection");
 });
+
+test("option registry - the docs' options table lists every option, with DEFAULTS' values", () => {
+  const md = readFileSync(join(root, "docs", "requests.md"), "utf8");
+  const rows = new Map<string, string>();
+  for (const m of md.matchAll(/^\| `(\w+)` \| .*? \| (.*?) \| .* \|$/gm)) rows.set(m[1]!, m[2]!.trim());
+  for (const name of Object.keys(OPTIONS)) assert.ok(rows.has(name), `docs/requests.md has no row for ${name}`);
+  for (const [name, value] of Object.entries(DEFAULTS)) {
+    const cell = rows.get(name) ?? "";
+    assert.ok(cell.includes(`\`${String(value)}\``), `docs/requests.md says the default of ${name} is ${cell}, DEFAULTS says ${value}`);
+  }
+});

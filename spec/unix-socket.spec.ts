@@ -78,3 +78,20 @@ test("unix socket - http+unix URLs and socketPath reach the socket; Host and poo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("unix socket - a redirect from a TCP origin to an http+unix URL is refused; https with socketPath is invalid_option", async () => {
+  const { httpServer } = await import("./helpers/servers.ts");
+  const srv = await httpServer((_req, res) => {
+    res.statusCode = 302;
+    res.setHeader("location", "http+unix://%2Fvar%2Frun%2Fdocker.sock/containers/json");
+    res.end();
+  });
+  try {
+    const err = await rejection(get(`${srv.url}/`, { pool: false, followRedirect: true }));
+    assert.equal(err.code, "invalid_url");
+    assert.match(err.message, /http\+unix/);
+    assert.equal((await rejection(get("https://x.test/", { socketPath: "/tmp/none.sock" }))).code, "invalid_option");
+  } finally {
+    await srv.close();
+  }
+});
