@@ -27,7 +27,7 @@ export interface EncodedBody {
 /** One chunk of an iolist body. */
 export type BodyChunk = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
-/** Every body kind `request()` accepts (API.md section 2). */
+/** Every body kind `request()` accepts. */
 export type RequestBody =
   | string
   | Uint8Array

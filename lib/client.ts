@@ -82,8 +82,22 @@ export async function dispatch(method: string, url: string | URL, opts: RequestO
 }
 
 /**
- * Sends a request (hackney:request). Resolves when the status line and headers are in.
- * @example const res = await request("GET", "http://127.0.0.1:8080/"); console.log(await res.text());
+ * Sends a request (hackney:request) and resolves to a Response once the status line and headers are in, the
+ * body still unread; with `async` or `streamTo` to an AsyncStream of events, with `body: "stream"` to a
+ * RequestHandle that the caller writes the body into. Bad input rejects before any connection is made:
+ * `invalid_url`, `invalid_option`, `invalid_header`, `file_error`. Then it can reject with `connect_timeout`,
+ * `econnrefused`, `econnreset`, `nxdomain`, `tls_error`, `proxy_error`, `checkout_timeout` (pool full),
+ * `recv_timeout`, `bad_response`, `closed`, `max_redirect`, `aborted` (the signal) and, with throwHttpErrors,
+ * `http_error` for a 4xx or 5xx answer. Any status is a Response otherwise: check `res.ok`.
+ * @example
+ * import { request, isHansomError } from "hansom";
+ * try {
+ *   const res = await request("POST", "http://127.0.0.1:8080/items", { json: { name: "a" }, recvTimeout: 10_000 });
+ *   console.log(res.status, await res.json());
+ * } catch (e) {
+ *   if (isHansomError(e, "econnrefused")) console.error("nothing listens on 127.0.0.1:8080");
+ *   else throw e;
+ * }
  */
 export function request(method: string, url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function request(method: string, url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -93,8 +107,15 @@ export function request(method: string, url: string | URL, opts: RequestOptions 
 }
 
 /**
- * GET (hackney:get). Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await get("http://127.0.0.1:8080/");
+ * Sends a GET request (hackney:get), as request("GET", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { get } from "hansom";
+ * const res = await get("http://127.0.0.1:8080/users", { query: { page: "2" } });
+ * if (res.ok) console.log(await res.json());
+ * else await res.skip();
  */
 export function get(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function get(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -104,8 +125,15 @@ export function get(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 }
 
 /**
- * HEAD: the response has no body. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await head("http://127.0.0.1:8080/");
+ * Sends a HEAD request, as request("HEAD", url, opts): the Response has status and headers, no body
+ * (`res.body` is null).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { head } from "hansom";
+ * const res = await head("http://127.0.0.1:8080/file.bin");
+ * console.log(res.status, res.headers.get("content-length"));
  */
 export function head(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function head(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -115,8 +143,14 @@ export function head(url: string | URL, opts?: RequestOptions | StreamedRequestO
 }
 
 /**
- * POST. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await post("http://127.0.0.1:8080/items", { body: "name=a" });
+ * Sends a POST request with `opts.body` or `opts.json`, as request("POST", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { post } from "hansom";
+ * const res = await post("http://127.0.0.1:8080/items", { json: { name: "a" } });
+ * console.log(res.status, await res.text());
  */
 export function post(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function post(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -126,8 +160,17 @@ export function post(url: string | URL, opts?: RequestOptions | StreamedRequestO
 }
 
 /**
- * PUT. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await put("http://127.0.0.1:8080/");
+ * Sends a PUT request with `opts.body`, as request("PUT", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { put } from "hansom";
+ * const res = await put("http://127.0.0.1:8080/items/1", {
+ *   body: "new text",
+ *   headers: { "content-type": "text/plain" },
+ * });
+ * await res.skip();
  */
 export function put(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function put(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -137,8 +180,15 @@ export function put(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 }
 
 /**
- * PATCH. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await patch("http://127.0.0.1:8080/");
+ * Sends a PATCH request with `opts.body`, as request("PATCH", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { patch } from "hansom";
+ * const res = await patch("http://127.0.0.1:8080/items/1", { json: { name: "b" } });
+ * console.log(res.status);
+ * await res.skip();
  */
 export function patch(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function patch(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -148,8 +198,15 @@ export function patch(url: string | URL, opts?: RequestOptions | StreamedRequest
 }
 
 /**
- * DELETE (named del: delete is a reserved word). Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await del("http://127.0.0.1:8080/");
+ * Sends a DELETE request (named del: delete is a reserved word), as request("DELETE", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { del } from "hansom";
+ * const res = await del("http://127.0.0.1:8080/items/1");
+ * console.log(res.status); // e.g. 204
+ * await res.skip();
  */
 export function del(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function del(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -159,8 +216,15 @@ export function del(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 }
 
 /**
- * OPTIONS. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await options("http://127.0.0.1:8080/");
+ * Sends an OPTIONS request, as request("OPTIONS", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { options } from "hansom";
+ * const res = await options("http://127.0.0.1:8080/items");
+ * console.log(res.headers.get("allow"));
+ * await res.skip();
  */
 export function options(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function options(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
@@ -170,8 +234,14 @@ export function options(url: string | URL, opts?: RequestOptions | StreamedReque
 }
 
 /**
- * TRACE. Resolves to a Response, an AsyncStream (async, streamTo) or a RequestHandle (body: "stream").
- * @example const res = await trace("http://127.0.0.1:8080/");
+ * Sends a TRACE request, as request("TRACE", url, opts).
+ * Resolves to a Response once the headers are in (an AsyncStream with `async`/`streamTo`, a RequestHandle with
+ * `body: "stream"`); rejects with request()'s HansomError codes, e.g. `invalid_url`, `econnrefused`,
+ * `connect_timeout`, `recv_timeout`.
+ * @example
+ * import { trace } from "hansom";
+ * const res = await trace("http://127.0.0.1:8080/");
+ * console.log(await res.text()); // the request as the server received it
  */
 export function trace(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function trace(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;

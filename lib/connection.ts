@@ -21,7 +21,22 @@ export type ConnectOptions = Pick<RequestOptions,
   "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "proxyTls" | "signal" | "headers" | "maxHeaderSize" | "protocols" |
   "http2PriorKnowledge" | "socketPath">;
 
-/** One socket to one origin, requests sent in turn (hackney:connect). */
+/**
+ * One socket to one origin, requests sent in turn (hackney:connect): a request waits until the one before it
+ * has released the socket (its body read, skipped or closed), and a socket the server closed in between is
+ * dialled again. Made by connect(); not part of any pool.
+ * @example
+ * import { connect } from "hansom";
+ * const conn = await connect("http://127.0.0.1:8080/");
+ * try {
+ *   const a = await conn.request("GET", "/a");
+ *   console.log(await a.text());
+ *   const b = await conn.request("GET", "/b?x=1");
+ *   console.log(await b.text());
+ * } finally {
+ *   await conn.close();
+ * }
+ */
 export class Connection {
   #origin: ParsedUrl;
   #opts: RequestOptions;
@@ -90,7 +105,17 @@ export class Connection {
     this.#waiters.shift()?.();
   }
 
-  /** Sends a request on this connection (hackney:send_request); `path` may carry a query. */
+  /**
+   * Sends a request on this connection (hackney:send_request), with the connection's options and headers (a
+   * request's own header replaces one of the same name); `path` may carry a query, and an absolute URL to
+   * another origin goes over a one-off socket. Resolves like request() (Response, AsyncStream or
+   * RequestHandle) and rejects with its codes; after close() it rejects with `closed`.
+   * @example
+   * const conn = await connect("http://127.0.0.1:8080/");
+   * const res = await conn.request("POST", "/items?draft=1", { json: { name: "a" } });
+   * console.log(res.status, await res.json());
+   * await conn.close();
+   */
   request(method: string, path: string, opts: StreamedRequestOptions): Promise<RequestHandle>;
   request(method: string, path: string, opts: AsyncRequestOptions): Promise<AsyncStream>;
   request(method: string, path: string, opts?: RequestOptions): Promise<Response>;
@@ -102,17 +127,36 @@ export class Connection {
     return dispatch(method, url, merged, { dispatcher: this.#dispatcher, baseHeaders: headerPairs(this.#opts.headers) });
   }
 
-  /** Changes options for the following requests (hackney:setopts). */
+  /**
+   * Changes options for the requests that follow (hackney:setopts), merged over the current ones; the request
+   * in progress keeps its own. A bad option throws `invalid_option` (`invalid_header`
+   * for a bad header) and changes nothing.
+   * @example
+   * const conn = await connect("http://127.0.0.1:8080/");
+   * conn.setOptions({ recvTimeout: 30_000, headers: { authorization: "Bearer t0k3n" } });
+   * await (await conn.request("GET", "/slow")).skip();
+   */
   setOptions(opts: Partial<RequestOptions>): void {
     validateOptions(opts);
     this.#opts = { ...this.#opts, ...opts };
   }
 
-  /** The server's address. */
+  /**
+   * The server's address on the open socket; throws `closed` when none is open (after close(), or after a
+   * response that left the connection unusable, until the next request dials again).
+   * @example
+   * const conn = await connect("http://127.0.0.1:8080/");
+   * console.log(conn.peer); // e.g. { address: "127.0.0.1", port: 8080, family: "IPv4" }
+   */
   get peer(): SocketAddress {
     return this.#socket().remote;
   }
-  /** This side's address. */
+  /**
+   * This side's address of the socket; throws `closed` when no socket is open.
+   * @example
+   * const conn = await connect("http://127.0.0.1:8080/");
+   * console.log(`${conn.local.address}:${conn.local.port}`);
+   */
   get local(): SocketAddress {
     return this.#socket().local;
   }
@@ -121,7 +165,14 @@ export class Connection {
     return { remote: this.#conn.peer, local: this.#conn.local };
   }
 
-  /** Closes the socket; later requests reject with `closed` (hackney:close). */
+  /**
+   * Closes the socket at once (hackney:close), cutting off a body still being read; requests waiting their turn
+   * and any later ones reject with `closed`. Resolves when done; calling it again does nothing more.
+   * @example
+   * const conn = await connect("http://127.0.0.1:8080/");
+   * await (await conn.request("GET", "/")).skip();
+   * await conn.close();
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#conn?.destroy();
@@ -130,7 +181,19 @@ export class Connection {
   }
 }
 
-/** Opens a connection to `url`'s origin (hackney:connect). */
+/**
+ * Opens a connection to `url`'s origin now (hackney:connect), through `opts.proxy` if given, and resolves to a
+ * Connection once the socket (and TLS) is up; the URL's path is ignored. Rejects with `invalid_url`,
+ * `invalid_option` or `invalid_header` for bad input, else with `connect_timeout`, `econnrefused`,
+ * `nxdomain`, `tls_error`, `proxy_error` or `aborted`.
+ * @example
+ * import { connect } from "hansom";
+ * const conn = await connect("http://127.0.0.1:8080/", { connectTimeout: 2000, recvTimeout: 10_000 });
+ * const res = await conn.request("GET", "/health");
+ * console.log(res.status);
+ * await res.skip();
+ * await conn.close();
+ */
 export async function connect(url: string | URL, opts: ConnectOptions = {}): Promise<Connection> {
   const origin = parseUrl(url);
   validateOptions(opts);

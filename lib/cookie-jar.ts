@@ -80,7 +80,16 @@ function order(a: Stored, b: Stored): number {
   return b.path.length - a.path.length || a.created - b.created || a.seq - b.seq;
 }
 
-/** Cookies per RFC 6265: `setCookie` stores what a response sets, `getCookieString` gives the Cookie header for a request. */
+/**
+ * An in-memory cookie store per RFC 6265 (with RFC 6265bis's Secure and prefix rules): `setCookie` stores what
+ * a response sets, `getCookieString` gives the Cookie header for a request. Pass it as the `cookieJar` option
+ * and every hop of a request sends from it and stores into it.
+ * @example
+ * import { CookieJar, post, get } from "hansom";
+ * const cookieJar = new CookieJar();
+ * await (await post("http://127.0.0.1:8080/login", { json: { user: "a" }, cookieJar })).skip();
+ * const me = await get("http://127.0.0.1:8080/me", { cookieJar }); // sends the session cookie set at login
+ */
 export class CookieJar implements CookieStore {
   /** Cookies by their domain field. */
   #byDomain = new Map<string, Stored[]>();
@@ -88,12 +97,28 @@ export class CookieJar implements CookieStore {
   #seq = 0;
   #now: () => number;
 
+  /**
+   * Makes a jar, empty or holding `opts.cookies` (a toJSON() result; expired ones are dropped). Cookies that
+   * are not a toJSON() result throw `invalid_option`.
+   * @example
+   * const saved = JSON.stringify(oldJar);
+   * const jar = new CookieJar({ cookies: JSON.parse(saved) });
+   * console.log(jar.getCookieString("http://127.0.0.1:8080/"));
+   */
   constructor(opts: CookieJarOptions = {}) {
     this.#now = opts.now ?? Date.now;
     if (opts.cookies !== undefined) this.#restore(opts.cookies);
   }
 
-  /** The Cookie header value for a request to `url` (RFC 6265 §5.4), "" when none apply. */
+  /**
+   * Returns the Cookie header value for a request to `url` (RFC 6265 §5.4): the unexpired cookies whose
+   * domain, path and Secure flag fit, longest path first, as "a=1; b=2"; "" when none apply. A `url` that
+   * does not parse throws `invalid_url`.
+   * @example
+   * const jar = new CookieJar();
+   * jar.setCookie("sid=abc; Path=/", "http://127.0.0.1:8080/login");
+   * jar.getCookieString("http://127.0.0.1:8080/app"); // "sid=abc"
+   */
   getCookieString(url: string | URL): string {
     const now = this.#now();
     const list = this.#matching(toUrl(url), now);
@@ -101,7 +126,16 @@ export class CookieJar implements CookieStore {
     return list.map((c) => `${c.name}=${c.value}`).join("; ");
   }
 
-  /** Stores the cookie of one Set-Cookie header received from `url`; one the RFC says to ignore is ignored. */
+  /**
+   * Stores the cookie of one Set-Cookie header value received from `url`, replacing one of the same name,
+   * domain and path; Max-Age=0 or a past Expires removes it. A header the RFC says to ignore (malformed, a
+   * Domain that does not fit, Secure from http://) is ignored silently; a `url` that does not parse throws
+   * `invalid_url`.
+   * @example
+   * const jar = new CookieJar();
+   * jar.setCookie("theme=dark; Max-Age=3600; HttpOnly", "http://127.0.0.1:8080/");
+   * jar.getCookieString("http://127.0.0.1:8080/settings"); // "theme=dark"
+   */
   setCookie(setCookieHeader: string, url: string | URL): void {
     const u = toUrl(url);
     const sc = parseSetCookie(String(setCookieHeader));
@@ -137,7 +171,15 @@ export class CookieJar implements CookieStore {
     this.#store(cookie, now);
   }
 
-  /** The cookies that would be sent to `url`, in the order they would be sent; all of them without `url`. */
+  /**
+   * Lists the unexpired cookies that would be sent to `url`, in the order they would be sent; all of them
+   * without `url`. Each is a copy (name, value, domain, path, secure, httpOnly, sameSite, expires in ms).
+   * @example
+   * const jar = new CookieJar();
+   * jar.setCookie("sid=abc; HttpOnly", "http://127.0.0.1:8080/");
+   * jar.cookies("http://127.0.0.1:8080/");
+   * // [{ name: "sid", value: "abc", domain: "127.0.0.1", path: "/", secure: false, httpOnly: true }]
+   */
   cookies(url?: string | URL): CookieInfo[] {
     const now = this.#now();
     const list = url === undefined ? this.#all(now) : this.#matching(toUrl(url), now);
@@ -149,7 +191,16 @@ export class CookieJar implements CookieStore {
     });
   }
 
-  /** A plain, JSON-serializable copy of the unexpired cookies, for `new CookieJar({ cookies })`. */
+  /**
+   * Returns a plain, JSON-serializable copy of the unexpired cookies (so `JSON.stringify(jar)` works), to
+   * restore later with `new CookieJar({ cookies })`.
+   * @example
+   * const jar = new CookieJar();
+   * jar.setCookie("sid=abc; Max-Age=86400", "http://127.0.0.1:8080/");
+   * const saved = JSON.stringify(jar);
+   * const again = new CookieJar({ cookies: JSON.parse(saved) });
+   * again.getCookieString("http://127.0.0.1:8080/"); // "sid=abc"
+   */
   toJSON(): unknown {
     return {
       version: JSON_VERSION,
@@ -165,7 +216,14 @@ export class CookieJar implements CookieStore {
     };
   }
 
-  /** Removes every cookie. */
+  /**
+   * Removes every cookie from the jar.
+   * @example
+   * const jar = new CookieJar();
+   * jar.setCookie("sid=abc", "http://127.0.0.1:8080/");
+   * jar.clear();
+   * jar.getCookieString("http://127.0.0.1:8080/"); // ""
+   */
   clear(): void {
     this.#byDomain.clear();
     this.#count = 0;

@@ -47,7 +47,23 @@ export interface HansomErrorDetails {
   response?: Response;
 }
 
-/** The one error class hansom throws: switch on `code`. */
+/**
+ * The one error class hansom throws and rejects with: switch on `code` (named after hackney's error atoms,
+ * e.g. `econnrefused`, `connect_timeout`, `recv_timeout`, `closed`, `body_too_large`, `http_error`); `phase`
+ * says where the request was, `method` and `url` which request it was, `cause` the underlying error.
+ * @example
+ * import { get, HansomError } from "hansom";
+ * try {
+ *   await (await get("http://127.0.0.1:8080/", { connectTimeout: 1000 })).text();
+ * } catch (e) {
+ *   if (!(e instanceof HansomError)) throw e;
+ *   switch (e.code) {
+ *     case "econnrefused": console.error("server down:", e.url); break;
+ *     case "connect_timeout": case "recv_timeout": console.error("too slow, phase", e.phase); break;
+ *     default: throw e;
+ *   }
+ * }
+ */
 export class HansomError extends Error {
   readonly code: HansomErrorCode;
   /** Bytes of the body that arrived before the failure (code `closed`). */
@@ -71,7 +87,16 @@ export class HansomError extends Error {
   }
 }
 
-/** True when `e` is a HansomError, optionally with the given code. */
+/**
+ * True when `e` is a HansomError and, if `code` is given, has that code; narrows `e` to HansomError.
+ * @example
+ * import { get, isHansomError } from "hansom";
+ * const res = await get("http://127.0.0.1:8080/", { throwHttpErrors: true }).catch((e: unknown) => {
+ *   if (isHansomError(e, "http_error")) return e.response!; // a 4xx or 5xx, its body unread
+ *   throw e;
+ * });
+ * console.log(res.status);
+ */
 export function isHansomError(e: unknown, code?: HansomErrorCode): e is HansomError {
   return e instanceof HansomError && (code === undefined || e.code === code);
 }

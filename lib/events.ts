@@ -25,7 +25,20 @@ const READ_AHEAD = 16;
 /** ...and at most this many bytes of data events, whatever size the runtime's chunks are. */
 const READ_AHEAD_BYTES = 256 * 1024;
 
-/** A response delivered as events (hackney's {async, ...} request reference). */
+/**
+ * A response delivered as events (hackney's {async, ...} request reference), what request() resolves to with
+ * `async` or `streamTo`: `redirect`/`see_other` for each redirect followed, then `status`, `headers`, `data`
+ * chunks, and last `done` or `error` (a failure is an event carrying its HansomError, not a rejection). With
+ * `async: true` it reads ahead a little; with `async: "once"` each next() reads one event.
+ * @example
+ * import { get } from "hansom";
+ * const stream = await get("http://127.0.0.1:8080/events", { async: true });
+ * for await (const ev of stream) {
+ *   if (ev.type === "status") console.log("status", ev.status);
+ *   else if (ev.type === "data") console.log(ev.chunk.byteLength, "bytes");
+ *   else if (ev.type === "error") console.error(ev.error.code);
+ * }
+ */
 export class AsyncStream implements AsyncIterable<ResponseEvent> {
   readonly mode: true | "once";
   #queue: ResponseEvent[] = [];
@@ -64,6 +77,13 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     this.#resPromise.catch(() => {});
   }
 
+  /**
+   * Iterates the events with `for await`, ending after `done` or `error`; leaving the loop early drops the
+   * connection.
+   * @example
+   * const stream = await get("http://127.0.0.1:8080/", { async: "once" });
+   * for await (const ev of stream) if (ev.type === "headers") break; // the body is not read
+   */
   [Symbol.asyncIterator](): AsyncIterator<ResponseEvent> {
     return { next: () => this.next(), return: async () => {
       await this.#abandon();
@@ -71,7 +91,15 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     } };
   }
 
-  /** The next event (hackney:stream_next); in "once" mode this is what reads the next one. */
+  /**
+   * Resolves to the next event (hackney:stream_next), waiting for it if none is queued; in "once" mode this
+   * is what reads the next one from the socket. After `done` or `error` it resolves `{ done: true }`; it never
+   * rejects for a failed request (that is the `error` event).
+   * @example
+   * const stream = await get("http://127.0.0.1:8080/", { async: "once" });
+   * const first = await stream.next();
+   * if (!first.done && first.value.type === "status") console.log(first.value.status);
+   */
   async next(): Promise<IteratorResult<ResponseEvent>> {
     for (;;) {
       const ev = this.#queue.shift();
@@ -86,18 +114,41 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     }
   }
 
-  /** Stops reading the socket until resume() (hackney:pause_stream). */
+  /**
+   * Stops reading the socket until resume() (hackney:pause_stream); events already queued are still
+   * delivered, then next() waits.
+   * @example
+   * const stream = await get("http://127.0.0.1:8080/big", { async: true });
+   * stream.pause();
+   * setTimeout(() => stream.resume(), 1000); // the server is held back by TCP meanwhile
+   */
   pause(): void {
     this.#paused = true;
   }
 
-  /** Restarts reading (hackney:resume_stream). */
+  /**
+   * Restarts reading the socket after pause() (hackney:resume_stream).
+   * @example
+   * const stream = await get("http://127.0.0.1:8080/big", { async: true });
+   * stream.pause();
+   * await new Promise((r) => setTimeout(r, 100));
+   * stream.resume();
+   */
   resume(): void {
     this.#paused = false;
     this.#pump();
   }
 
-  /** Ends event delivery; the rest of the body is read through the returned Response (hackney:stop_async). */
+  /**
+   * Ends event delivery (hackney:stop_async) and resolves to a Response whose body is the part not yet
+   * delivered as events (queued chunks included); a body that failed fails that Response's read with the same
+   * error. Rejects with the request's HansomError when it failed before the headers.
+   * @example
+   * const stream = await get("http://127.0.0.1:8080/", { async: true });
+   * await stream.next(); // the status event
+   * const res = await stream.stopAsync();
+   * console.log(res.status, await res.text());
+   */
   async stopAsync(): Promise<Response> {
     this.#stopped = true;
     const res = await this.#resPromise;

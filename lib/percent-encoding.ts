@@ -102,9 +102,12 @@ function decode(s: string, plus: boolean): string {
 }
 
 /**
- * Encodes a URL path (RFC 3986): unreserved, sub-delims, ":@/" and valid %XX are kept, the
- * rest becomes UTF-8 %XX. Idempotent, so an already-encoded path passes unchanged.
- * @example pathEncode("/a b/%20/é") // "/a%20b/%20/%C3%A9"
+ * Encodes a URL path (RFC 3986) and returns it: unreserved, sub-delims, ":@/" and valid %XX are kept, the
+ * rest becomes UTF-8 %XX. Idempotent, so an already-encoded path passes unchanged; it never throws.
+ * @example
+ * import { pathEncode } from "hansom";
+ * pathEncode("/a b/%20/é"); // "/a%20b/%20/%C3%A9"
+ * const url = `http://127.0.0.1:8080${pathEncode("/files/my report.pdf")}`; // ".../files/my%20report.pdf"
  */
 export function pathEncode(path: string): string {
   return percentEncode(path, PATH, true, false);
@@ -125,19 +128,36 @@ export function percentDecode(s: string): string {
   return decode(s, false);
 }
 
-/** Encodes a query component: unreserved kept, space as "+", the rest UTF-8 %XX (upper-case hex). */
+/**
+ * Encodes one query component (form style) and returns it: unreserved characters kept, space as "+", the rest
+ * UTF-8 %XX (upper-case hex), "%" included. It never throws.
+ * @example
+ * import { urlEncode } from "hansom";
+ * urlEncode("a b&c=é~"); // "a+b%26c%3D%C3%A9~"
+ * const url = `http://127.0.0.1:8080/search?q=${urlEncode("x & y")}`; // ".../search?q=x+%26+y"
+ */
 export function urlEncode(s: string): string {
   return percentEncode(s, UNRESERVED, false, true);
 }
 
-/** Decodes a query component: "+" is a space, %XX is UTF-8; a malformed "%" is kept. */
+/**
+ * Decodes one query component and returns it: "+" is a space, %XX is UTF-8; a malformed "%" is kept as it
+ * is, so it never throws.
+ * @example
+ * import { urlDecode } from "hansom";
+ * urlDecode("a+b%26c%3D%C3%A9%zz"); // "a b&c=é%zz"
+ */
 export function urlDecode(s: string): string {
   return decode(s, true);
 }
 
 /**
- * Encodes pairs as a query string, in order, without a leading "?".
- * @example qs([["a", "1"], ["b", "x y"]]) // "a=1&b=x+y"
+ * Encodes pairs (an array, or an object's entries) as a query string, in order, without a leading "?";
+ * names and values are encoded with urlEncode.
+ * @example
+ * import { qs } from "hansom";
+ * qs([["a", "1"], ["b", "x y"]]); // "a=1&b=x+y"
+ * const url = `http://127.0.0.1:8080/search?${qs({ q: "x y", page: "2" })}`; // ".../search?q=x+y&page=2"
  */
 export function qs(pairs: Array<[string, string]> | Record<string, string>): string {
   const list = Array.isArray(pairs) ? pairs : Object.entries(pairs);
@@ -146,7 +166,14 @@ export function qs(pairs: Array<[string, string]> | Record<string, string>): str
   return out;
 }
 
-/** Parses a query string into decoded pairs, in order; a name without "=" gets "". */
+/**
+ * Parses a query string (without the "?") into decoded pairs, in order, repeated names kept; a name without
+ * "=" gets "", empty tokens are skipped. It never throws.
+ * @example
+ * import { parseQs, parseUrl } from "hansom";
+ * parseQs("q=x+y&flag&page=2"); // [["q", "x y"], ["flag", ""], ["page", "2"]]
+ * new Map(parseQs(parseUrl("http://127.0.0.1:8080/?page=2").qs)).get("page"); // "2"
+ */
 export function parseQs(s: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const token of s.split("&")) {

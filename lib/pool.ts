@@ -54,7 +54,18 @@ function invalid(message: string, cause?: unknown): HansomError {
   return new HansomError("invalid_option", message, { phase: "input", cause });
 }
 
-/** A set of keep-alive connections shared by requests (hackney_pool). */
+/**
+ * A set of keep-alive connections shared by the requests that name it in `opts.pool` (hackney_pool; requests
+ * that name none use defaultPool): at most `maxConnections` open across all hosts, idle ones closed after
+ * `idleTimeout`, and a request that finds none free waits in line, rejecting with `checkout_timeout` when its
+ * checkoutTimeout runs out.
+ * @example
+ * import { Pool, get } from "hansom";
+ * const pool = new Pool({ maxConnections: 10, idleTimeout: 5000 });
+ * const res = await get("http://127.0.0.1:8080/", { pool });
+ * console.log(await res.text());
+ * await pool.close();
+ */
 export class Pool {
   readonly maxConnections: number;
   readonly idleTimeout: number;
@@ -78,7 +89,14 @@ export class Pool {
   /** Connections busy when close() ran, or that refused more work: closed when their last exchange ends. */
   #doomed = new WeakSet<HttpConnection>();
 
-  /** Checks its options; a bad one is `invalid_option`. */
+  /**
+   * Makes an empty pool; it dials nothing until a request uses it. A bad or unknown option throws
+   * `invalid_option`.
+   * @example
+   * const pool = new Pool({ maxConnections: 4, checkoutTimeout: 1000 });
+   * const all = await Promise.all([1, 2, 3].map((i) => get(`http://127.0.0.1:8080/items/${i}`, { pool })));
+   * for (const res of all) await res.skip();
+   */
   constructor(opts: PoolOptions = {}) {
     if (typeof opts !== "object" || opts === null) throw invalid("Pool options must be an object");
     const max = opts.maxConnections ?? 50;
@@ -98,14 +116,29 @@ export class Pool {
     this.checkoutTimeout = co;
   }
 
-  /** Counters: requests holding a connection, idle connections, waiters queued. */
+  /**
+   * A snapshot of the counters: `inUse` (requests holding a connection), `free` (idle connections), `queued`
+   * (requests waiting for one) and `maxConnections`.
+   * @example
+   * const pool = new Pool();
+   * const res = await get("http://127.0.0.1:8080/", { pool });
+   * console.log(pool.stats()); // { inUse: 1, free: 0, queued: 0, maxConnections: 50 }
+   * await res.skip();
+   * console.log(pool.stats().free); // 1 when the server kept the connection alive
+   */
   stats(): PoolStats {
     return { inUse: this.#inFlight, free: this.#idleCount, queued: this.#queue.length, maxConnections: this.maxConnections };
   }
 
   /**
-   * Closes idle connections and fails queued waiters; connections in use close when released.
-   * The pool stays usable: a later request opens new connections (as hackney restarts a pool).
+   * Closes idle connections and fails queued requests with `closed`; connections in use close when their
+   * request releases them. The pool stays usable: a later request opens new connections (as hackney restarts
+   * a pool).
+   * @example
+   * const pool = new Pool();
+   * await (await get("http://127.0.0.1:8080/", { pool })).skip();
+   * await pool.close();
+   * console.log(pool.stats().free); // 0
    */
   async close(): Promise<void> {
     for (const c of this.#load.keys()) this.#doomed.add(c);

@@ -10,15 +10,69 @@ import { MultipartWriter } from "./multipart/writer.ts";
 import type { SendPartEvent } from "./multipart/writer.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
 
-/** A request whose body the caller writes (API.md section 4). */
+/**
+ * A request whose body the caller writes, what request() resolves to with `body: "stream"`. The request head
+ * goes out with the first write (chunked, unless a Content-Length header was given); response() ends the
+ * body and resolves to the Response. If the server answers before taking the whole body, what is still
+ * queued, and any later write, is dropped.
+ * @example
+ * import { post } from "hansom";
+ * const handle = await post("http://127.0.0.1:8080/upload", {
+ *   body: "stream",
+ *   headers: { "content-type": "text/csv" },
+ * });
+ * await handle.write("a,b\n");
+ * await handle.write(new TextEncoder().encode("1,2\n"));
+ * const res = await handle.response();
+ * console.log(res.status);
+ */
 export interface RequestHandle {
-  /** Sends a chunk (hackney:send_body); resolves once the connection has taken it. */
+  /**
+   * Sends a chunk of the body (hackney:send_body; a string as UTF-8) and resolves once the connection has
+   * taken it. Rejects with `closed` after the body was ended, and with the request's own HansomError (e.g.
+   * `econnrefused`, `econnreset`, `recv_timeout`) when the request failed.
+   * @example
+   * const handle = await put("http://127.0.0.1:8080/blob", { body: "stream", headers: { "content-length": "10" } });
+   * await handle.write("0123456789");
+   * await (await handle.response()).skip();
+   */
   write(chunk: Uint8Array | string): Promise<void>;
-  /** Sends one multipart event (hackney:send_multipart_body). */
+  /**
+   * Sends one multipart event (hackney:send_multipart_body) and resolves once its bytes are taken; without a
+   * multipart Content-Type, the first call adds `multipart/form-data` with a fresh boundary. Rejects with
+   * `multipart_error` for an event out of order (e.g. `part_bin` with no `part` open), or for a first call
+   * after plain write()s sent the head without a multipart Content-Type; with `file_error` for an unreadable file.
+   * @example
+   * const handle = await post("http://127.0.0.1:8080/form", { body: "stream" });
+   * await handle.writeMultipart({ type: "data", name: "title", content: "report" });
+   * await handle.writeMultipart({ type: "part", name: "log", headers: { "content-type": "text/plain" } });
+   * await handle.writeMultipart({ type: "part_bin", bytes: new TextEncoder().encode("line 1\n") });
+   * await handle.writeMultipart({ type: "end_of_part" });
+   * await handle.writeMultipart({ type: "eof" });
+   * const res = await handle.response();
+   */
   writeMultipart(ev: SendPartEvent): Promise<void>;
-  /** The body as a WritableStream; closing it ends the body. */
+  /**
+   * The body as a WritableStream (the same one on every access): each chunk is a write(), closing it ends the
+   * body, aborting it fails the request with `aborted`. Then call response() for the Response.
+   * @example
+   * const handle = await post("http://127.0.0.1:8080/upload", { body: "stream" });
+   * const file = new Blob(["some ", "bytes"]);
+   * await file.stream().pipeTo(handle.writable); // resolves once the body is sent and ended
+   * const res = await handle.response();
+   * console.log(res.status);
+   */
   readonly writable: WritableStream<Uint8Array>;
-  /** Ends the body and waits for the response (finish_send_body + start_response). */
+  /**
+   * Ends the body and resolves to the Response once its headers are in (hackney finish_send_body +
+   * start_response); rejects with request()'s HansomError codes (`econnrefused`, `recv_timeout`,
+   * `bad_response`, ...). With no write before it, the body is empty.
+   * @example
+   * const handle = await post("http://127.0.0.1:8080/upload", { body: "stream" });
+   * await handle.write("all of it");
+   * const res = await handle.response();
+   * console.log(res.status, await res.text());
+   */
   response(): Promise<Response>;
 }
 

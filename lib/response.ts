@@ -102,7 +102,17 @@ type BodyState =
   /** Dropped with close(). */
   | { kind: "closed" };
 
-/** An HTTP response whose body has not been read yet. */
+/**
+ * An HTTP response as request() resolves it: status and headers are there, the body is still on the connection.
+ * The body is read once, by one reader (body, iteration, bytes/text/json/arrayBuffer, skip, multipart); a
+ * second reader is `body_used`. A Response dropped unread frees its connection when it is garbage-collected;
+ * close() (or `await using`) frees it at once.
+ * @example
+ * import { get } from "hansom";
+ * const res = await get("http://127.0.0.1:8080/users");
+ * console.log(res.status, res.statusText, res.httpVersion, res.headers.get("content-type"));
+ * const users = await res.json<Array<{ id: number }>>();
+ */
 export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly status: number;
   readonly statusText: string;
@@ -159,7 +169,14 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     else this.#info.timings.total = Date.now() - init.startedAt;
   }
 
-  /** The headers as WHATWG Headers (built on first use; rawHeaders keeps wire order and case). */
+  /**
+   * The headers as WHATWG Headers, built on first use; `rawHeaders` keeps the wire's order and case, and also
+   * holds any value Headers refuses. `headers.getSetCookie()` lists each Set-Cookie field.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * const type = res.headers.get("content-type"); // e.g. "application/json"
+   * for (const [name, value] of res.rawHeaders) console.log(name, value);
+   */
   get headers(): Headers {
     if (this.#headers) return this.#headers;
     const h = new Headers();
@@ -173,18 +190,39 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     return (this.#headers = h);
   }
 
-  /** True when the status is 200-299. */
+  /**
+   * True when the status is 200-299. Any other status still resolves (unless throwHttpErrors is set).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * if (!res.ok) throw new Error(`GET failed: ${res.status} ${await res.text()}`);
+   */
   get ok(): boolean {
     return this.status >= 200 && this.status <= 299;
   }
 
-  /** Trailer fields of a chunked body, once it has been read. */
+  /**
+   * Trailer fields of a chunked body, once the body has been read to its end; null before that or
+   * when there were none.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/chunked");
+   * await res.skip();
+   * console.log(res.trailers); // e.g. [["x-checksum", "abc123"]]
+   */
   get trailers(): Array<[string, string]> | null {
     const st = this.#state;
     return st.kind === "reading" ? (st.channel?.trailers ?? null) : st.kind === "buffered" ? (st.trailers ?? null) : null;
   }
 
-  /** The body as a Web stream; null when the response has none (HEAD, 1xx, 204, 304). */
+  /**
+   * The body as a Web ReadableStream (the same one on every access); null when the response has none (HEAD,
+   * 1xx, 204, 304; after 101 the socket is reached with detach()). Reading it takes the body: if another reader
+   * took it first, the stream errors with `body_used`; a connection that ends early errors it with `closed`,
+   * and a stall with `recv_timeout`. Cancelling the stream drops the connection.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/big.bin");
+   * const reader = res.body!.getReader();
+   * for (let r = await reader.read(); !r.done; r = await reader.read()) console.log(r.value.byteLength);
+   */
   get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     if (this.#stream !== undefined) return this.#stream;
     const k = this.#state.kind;
@@ -209,17 +247,50 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     return this.#stream;
   }
 
-  /** Whether the body has been read (or is being read). */
+  /**
+   * True once a reader has taken the body (even if it has not finished), or after close() or detach().
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * console.log(res.bodyUsed); // false
+   * await res.text();
+   * console.log(res.bodyUsed); // true
+   */
   get bodyUsed(): boolean {
     const k = this.#state.kind;
     return k === "reading" || k === "detached" || k === "closed";
   }
 
+  /**
+   * Iterates the body chunk by chunk as they arrive (`for await`); throws `body_used` if another reader took
+   * the body. A chunk fails with `closed` (partialBody set) when the connection ends early, `recv_timeout` on
+   * a stall, `body_too_large` past maxBody, `aborted` when the signal fires. Leaving the loop early drops the
+   * connection.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/log");
+   * let n = 0;
+   * for await (const chunk of res) n += chunk.byteLength;
+   * console.log(`${n} bytes`);
+   */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array<ArrayBuffer>> {
     return this.#take("iteration");
   }
 
-  /** The whole body (hackney:body). */
+  /**
+   * Reads the whole body and resolves to its bytes (hackney:body); the connection then goes back to its pool.
+   * Rejects with `body_too_large` past `maxLength` or the request's maxBody (whichever is smaller), `body_used`
+   * if the body was already taken, `closed` with `partialBody` when the connection ends early, `recv_timeout`
+   * on a stall, `aborted` when the signal fires; with decompress, `bad_response` for a body that will not decode.
+   * @example
+   * import { get, isHansomError } from "hansom";
+   * const res = await get("http://127.0.0.1:8080/");
+   * try {
+   *   const bytes = await res.bytes({ maxLength: 1_000_000 });
+   *   console.log(bytes.byteLength);
+   * } catch (e) {
+   *   if (isHansomError(e, "closed")) console.log("cut short after", e.partialBody?.byteLength, "bytes");
+   *   else throw e;
+   * }
+   */
   async bytes(opts: ReadOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
     const it = this.#take("bytes()", opts.maxLength);
     if (it instanceof BodyChannel) return it.readAll();
@@ -228,12 +299,25 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     return parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
-  /** The whole body decoded as UTF-8. */
+  /**
+   * Reads the whole body and resolves to it decoded as UTF-8 (malformed bytes become U+FFFD); rejects as
+   * bytes() does (`body_too_large`, `body_used`, `closed`, `recv_timeout`, `aborted`).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * const html = await res.text({ maxLength: 65536 });
+   */
   async text(opts: ReadOptions = {}): Promise<string> {
     return utf8.decode(await this.bytes(opts));
   }
 
-  /** The whole body parsed as JSON; invalid JSON is `bad_response`. */
+  /**
+   * Reads the whole body and resolves to it parsed as JSON (the type parameter is not checked); invalid JSON
+   * rejects with `bad_response`, and the read rejects as bytes() does (`body_too_large`, `body_used`, `closed`).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/users/1");
+   * const user = await res.json<{ id: number; name: string }>();
+   * console.log(user.name);
+   */
   async json<T = unknown>(opts: ReadOptions = {}): Promise<T> {
     const text = await this.text(opts);
     try {
@@ -243,21 +327,41 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
   }
 
-  /** The whole body as an ArrayBuffer. */
+  /**
+   * Reads the whole body and resolves to it as an ArrayBuffer; rejects as bytes() does (`body_too_large`,
+   * `body_used`, `closed`, `recv_timeout`, `aborted`).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/image.png");
+   * const view = new DataView(await res.arrayBuffer());
+   * console.log(view.getUint32(0).toString(16)); // "89504e47"
+   */
   async arrayBuffer(opts: ReadOptions = {}): Promise<ArrayBuffer> {
     const b = await this.bytes(opts);
     if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
     return b.slice().buffer as ArrayBuffer;
   }
 
-  /** Reads and discards the body so the connection can be reused (hackney:skip_body). */
+  /**
+   * Reads the body to its end and discards it (hackney:skip_body), so the connection can go back to its pool;
+   * maxBody does not apply. Rejects with `body_used` if the body was already taken, `closed` when the
+   * connection ends early, `recv_timeout` on a stall. Use close() instead for a large body you do not want.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * if (res.status === 304) await res.skip(); // keep the connection for the next request
+   */
   async skip(): Promise<void> {
     const it = this.#take("skip()");
     if (it instanceof BodyChannel) await it.drain();
     else for (let r = await it.next(); !r.done; r = await it.next());
   }
 
-  /** Drops the connection without reading the rest (hackney:close). */
+  /**
+   * Drops the connection without reading the rest (hackney:close); a reader in progress stops, and any later
+   * read is `body_used`. Resolves once the connection is dropped; calling it again does nothing more.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/huge.iso");
+   * if (Number(res.headers.get("content-length")) > 10_000_000) await res.close();
+   */
   async close(): Promise<void> {
     const st = this.#state;
     this.#state = { kind: "closed" };
@@ -282,7 +386,18 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
   }
 
-  /** The body as multipart events (hackney:stream_multipart). */
+  /**
+   * Reads a multipart/* body as events (hackney:stream_multipart): `headers` of a part, its `body` chunks,
+   * `end_of_part`, `mp_mixed`/`mp_mixed_eof` around a nested multipart/mixed, and `eof`. Throws `bad_response`
+   * at once when the Content-Type is not multipart with a boundary, and `body_used` if the body was taken; a
+   * malformed body fails the iteration with `bad_response`.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/parts");
+   * for await (const ev of res.multipart()) {
+   *   if (ev.type === "headers") console.log(ev.headers);
+   *   else if (ev.type === "body") console.log(ev.chunk.byteLength, "bytes");
+   * }
+   */
   multipart(): AsyncGenerator<ReceivePartEvent> {
     const ct = this.headers.get("content-type");
     const b = boundaryFromContentType(ct);
@@ -294,19 +409,49 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     return decoder.events();
   }
 
-  /** Skips the rest of the current multipart part (hackney:skip_multipart). */
+  /**
+   * Discards the rest of the current part's body (hackney:skip_multipart): the next event is its
+   * `end_of_part`. Rejects with `body_used` when no multipart() reader is in progress.
+   * @example
+   * const res = await get("http://127.0.0.1:8080/parts");
+   * for await (const ev of res.multipart()) {
+   *   if (ev.type === "headers" && !ev.headers.some(([k]) => k.toLowerCase() === "x-wanted")) await res.skipPart();
+   * }
+   */
   async skipPart(): Promise<void> {
     const st = this.#state;
     if (st.kind !== "reading" || !st.multipart) throw new HansomError("body_used", "skipPart() needs a multipart() reader in progress", { phase: "body" });
     await st.multipart.skipPart();
   }
 
-  /** hackney:request_info. */
+  /**
+   * A copy of what is known about the request (hackney:request_info): method, final URL, HTTP version, status,
+   * addresses, whether the connection was reused, redirects and attempts, the decoded Content-Encoding, and
+   * timings in ms from the start (`total` once the body has been read).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/");
+   * await res.skip();
+   * const { reused, timings } = res.info();
+   * console.log(reused, timings.connect, timings.firstByte, timings.total);
+   */
   info(): RequestInfo {
     return { ...this.#info, timings: { ...this.#info.timings } };
   }
 
-  /** Takes the connection out of hansom's hands (hackney:cancel_request). */
+  /**
+   * Takes the connection out of hansom's hands (hackney:cancel_request) and resolves to its socket as Web
+   * streams, the bytes read ahead but not yet used, and how far the response had got; the pool forgets the
+   * connection and the body can no longer be read here. Rejects with `closed` when there is no connection to
+   * hand over (no body, or the body already read to its end, closed or detached).
+   * @example
+   * const res = await get("http://127.0.0.1:8080/chat", { headers: { connection: "upgrade", upgrade: "chat" } });
+   * if (res.status === 101) {
+   *   const { socket, buffer } = await res.detach();
+   *   const writer = socket.writable.getWriter();
+   *   await writer.write(new TextEncoder().encode("hello"));
+   *   console.log(buffer.byteLength, "bytes already received");
+   * }
+   */
   async detach(): Promise<Detached> {
     const st = this.#state;
     const reading = st.kind === "reading" && st.channel && !st.channel.finished ? st : null;

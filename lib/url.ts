@@ -32,10 +32,14 @@ export interface ParsedUrl {
 
 const DEFAULT_PORT = { http: 80, https: 443, "http+unix": 0 } as const;
 /**
- * Builds a URL from a base, path segments and a query (hackney_url:make_url). Segments are
+ * Builds a URL string from a base, path segments and a query (hackney_url:make_url). Segments are
  * joined with "/" and stripped of outer slashes (no "//"), empty ones dropped; they are not
- * encoded. Query pairs are encoded with `qs`; an empty query adds no "?".
- * @example makeUrl("http://a.com/", ["v1", "/users/"], [["q", "x y"]]) // "http://a.com/v1/users?q=x+y"
+ * encoded. Query pairs are encoded with `qs`, a string query is used as it is; an empty query adds no "?".
+ * Nothing is validated here: request() checks the result.
+ * @example
+ * import { makeUrl } from "hansom";
+ * makeUrl("http://127.0.0.1:8080/", ["v1", "/users/"], [["q", "x y"]]); // "http://127.0.0.1:8080/v1/users?q=x+y"
+ * makeUrl("http://127.0.0.1:8080", "items", {}); // "http://127.0.0.1:8080/items"
  */
 export function makeUrl(
   base: string,
@@ -131,9 +135,18 @@ function parseHost(raw: string): string {
 }
 
 /**
- * Parses an absolute http or https URL (hackney_url:parse_url). A scheme is required;
- * an empty port ("host:") means the default one.
+ * Parses an absolute http, https or http+unix URL (hackney_url:parse_url) into its parts: host lower-cased
+ * (IPv6 without brackets, IDN as punycode), the default port filled in, path and query as given, credentials
+ * percent-decoded. A scheme is required; an empty port ("host:") means the default one. Anything else
+ * throws `invalid_url`. A result for a string is frozen (and cached).
  * @throws HansomError invalid_url
+ * @example
+ * import { parseUrl } from "hansom";
+ * const u = parseUrl("http://user:p%40ss@127.0.0.1:8080/a%20b?x=1#top");
+ * // { scheme: "http", host: "127.0.0.1", port: 8080, path: "/a%20b", qs: "x=1", fragment: "top",
+ * //   user: "user", password: "p@ss", href: "http://user:p%40ss@127.0.0.1:8080/a%20b?x=1#top" }
+ * parseUrl("http://[::1]/").port; // 80
+ * parseUrl("127.0.0.1:8080/x"); // throws HansomError invalid_url: no scheme
  */
 export function parseUrl(url: string | URL): ParsedUrl {
   // The same URL string is parsed again and again by a client that polls or calls one API: a

@@ -107,6 +107,9 @@ async function run(call: FetchCall): Promise<Response> {
 /**
  * WHATWG fetch() over hansom: resolves to the runtime's global Response once the headers are
  * in, the body a ReadableStream read from the connection. hansom's options go in `init.hansom`.
+ * Redirects are followed (at most 20) by fetch's rules. Failures reject with a TypeError whose `cause` is the
+ * HansomError, so `err.cause.code` says what failed (`econnrefused`, `connect_timeout`, `recv_timeout`,
+ * `tls_error`, `invalid_url`, ...); an aborted signal rejects with the signal's reason.
  * @example
  * import { fetch } from "hansom/fetch";
  * import { Pool } from "hansom";

@@ -71,7 +71,7 @@ async function sendChunks(s: RawSocket, chunks: Iterable<Uint8Array> | AsyncIter
   return true;
 }
 
-/** Expect: 100-continue waits at most this long before the body goes anyway (API.md §11). */
+/** Expect: 100-continue waits at most this long before the body goes anyway. */
 const EXPECT_TIMEOUT = 1000;
 
 /** The wait for 100 Continue: opened by the sender, settled by what the parser sees. */

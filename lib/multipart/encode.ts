@@ -181,7 +181,20 @@ function planBody(plan: Plan, b: string): EncodedBody {
   return encodedBody(plan.length, b, plan.replayable, () => (segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs)));
 }
 
-/** The exact byte count encodeMultipart sends (hackney len_mp_stream); a stream part without length rejects. */
+/**
+ * Resolves to the exact byte count of `parts` encoded as multipart with boundary `b` (hackney len_mp_stream),
+ * files stat'ed but not read. Rejects with `multipart_error` for a stream part without `length` or an invalid
+ * boundary, `file_error` for a file that cannot be stat'ed.
+ * @example
+ * import { boundary, multipartLength, post } from "hansom";
+ * const b = boundary();
+ * const parts = [{ name: "title", value: "report" }, { name: "doc", file: "./report.pdf" }];
+ * const length = await multipartLength(parts, b);
+ * const res = await post("http://127.0.0.1:8080/upload", {
+ *   body: { multipart: parts },
+ *   headers: { "content-type": `multipart/form-data; boundary=${b}`, "content-length": String(length) },
+ * });
+ */
 export async function multipartLength(parts: Part[], b: string): Promise<number> {
   return (await planFor(parts, b, true)).length!;
 }

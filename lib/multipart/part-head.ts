@@ -8,7 +8,17 @@ const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2
 
-/** A fresh random boundary: 27 dashes and 24 random alphanumerics, as hackney's shape. */
+/**
+ * Returns a fresh random multipart boundary: 27 dashes and 24 random alphanumerics (51 characters), as
+ * hackney's are. Use it to know the boundary of a body before sending it, e.g. for multipartLength().
+ * @example
+ * import { boundary, post } from "hansom";
+ * const b = boundary(); // e.g. "---------------------------5V1q081QkaZ4RIjAu7i8zZQL"
+ * const handle = await post("http://127.0.0.1:8080/form", {
+ *   body: "stream",
+ *   headers: { "content-type": `multipart/form-data; boundary=${b}` },
+ * });
+ */
 export function boundary(): string {
   // x % 62 favours 8 of the 62 letters by 5:4, leaving ~142 bits: plenty for uniqueness.
   return "---------------------------" + Array.from(crypto.getRandomValues(new Uint8Array(24)), (x) => ALNUM[x % 62]).join("");
