@@ -100,7 +100,7 @@ function isAsyncIterable(x: object): x is AsyncIterable<unknown> {
 /** Turns any accepted body into an EncodedBody; undefined/null means no body. */
 export async function encodeBody(body: RequestBody | null | undefined, boundaryHint?: string): Promise<EncodedBody | null> {
   if (body === undefined || body === null) return null;
-  // API.md §2: Content-Type only for form, multipart, file and URLSearchParams (and a Blob's own type).
+  // Content-Type only for form, multipart, file and URLSearchParams (and a Blob's own type).
   if (typeof body === "string") return fixed(utf8.encode(body));
   if (body instanceof Uint8Array || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return fixed(toBytes(body));
   if (body instanceof URLSearchParams) return fixed(utf8.encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8");

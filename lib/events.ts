@@ -237,7 +237,7 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
         if (r.done) break;
         await w.ready;
         if (r.value.type === "error") {
-          // The error event is written, then the stream is aborted with it (API.md section 11).
+          // The error event is written, then the stream is aborted with it, as streamTo promises.
           await w.write(r.value).catch(() => {});
           await w.abort(r.value.error).catch(() => {});
           return;

@@ -1,6 +1,6 @@
 // Multipart request bodies (RFC 7578 form-data over RFC 2046 framing) in hackney's wire format:
 // each part is "--B\r\n" + headers + "\r\n" + content + "\r\n", the body ends with "--B--\r\n".
-// Parts (API.md §6) compile to a plan of byte segments and file/stream sources; small segments
+// Parts compile to a plan of byte segments and file/stream sources; small segments
 // are packed into shared buffers so thousands of small fields become a few writes.
 // The streamed send (SendPartEvent, MultipartWriter) is in writer.ts; part framing in part-head.ts.
 import { HansomError } from "../errors.ts";

@@ -1,4 +1,4 @@
-// Credentials never cross origins on redirect (RFC 9110 §15.4; API.md's redirect rule):
+// Credentials never cross origins on redirect (RFC 9110 §15.4; hansom's redirect rule):
 // Authorization, Cookie and Proxy-Authorization headers (any case, any header form), basicAuth,
 // URL userinfo and the cookie option reach the first origin only. Origins differ by port, by
 // host (127.0.0.1 vs localhost on one port) and by scheme alone (one port speaking both https

@@ -122,7 +122,7 @@ async function one(base: string, pool: Pool, id: number): Promise<void> {
     stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1);
     if (hung) stats.hangs++;
     else if (!EXPECTED[f].includes(code)) {
-      // A POST is not retried on a reused socket that the server closed (API.md section 7).
+      // A POST is not retried on a reused socket that the server closed (the pool's retry rule).
       if (post && (code === "closed" || code === "econnreset") && /not idempotent/.test(err.message)) stats.staleNonIdempotent++;
       else note(stats.unexpected, `request ${id} (${post ? "POST" : "GET"}, fault ${f}): ${code}: ${err.message}`);
     }
