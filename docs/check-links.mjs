@@ -23,7 +23,11 @@ function markdownUnder(dir) {
 }
 
 function defaultFiles() {
-  const files = [join(root, "README.md"), ...markdownUnder(join(root, "docs")), ...markdownUnder(join(root, "examples"))];
+  const files = [
+    join(root, "README.md"),
+    ...markdownUnder(join(root, "docs")),
+    ...markdownUnder(join(root, "examples")),
+  ];
   const bench = join(root, "bench", "README.md");
   if (existsSync(bench)) files.push(bench);
   return files.filter((f) => existsSync(f));
@@ -96,7 +100,7 @@ function targetsIn(line) {
 
 /** Problems with one link target written in `file`, or null when it resolves. */
 function check(file, target) {
-  if (target === "" ) return "empty link";
+  if (target === "") return "empty link";
   if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("//")) return null; // https:, mailto:...
   const hash = target.indexOf("#");
   const pathPart = decodeURIComponent(hash < 0 ? target : target.slice(0, hash));
@@ -104,7 +108,8 @@ function check(file, target) {
   const dest = pathPart === "" ? file : resolve(dirname(file), pathPart);
   if (!existsSync(dest)) return `no such file: ${relative(root, dest)}`;
   if (fragment === null || fragment === "") return null;
-  if (statSync(dest).isDirectory() || !dest.endsWith(".md")) return `#${fragment} points into a file that is not Markdown`;
+  if (statSync(dest).isDirectory() || !dest.endsWith(".md"))
+    return `#${fragment} points into a file that is not Markdown`;
   if (!anchorsOf(dest).has(fragment)) return `no heading for #${fragment} in ${relative(root, dest)}`;
   return null;
 }

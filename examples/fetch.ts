@@ -71,7 +71,10 @@ try {
 
   // The body is a byte stream read from the socket as you read it; with decompression off,
   // it is what the server sent.
-  const raw = await fetch(`${base}/items`, { headers: { "accept-encoding": "gzip" }, hansom: { pool, decompress: false } });
+  const raw = await fetch(`${base}/items`, {
+    headers: { "accept-encoding": "gzip" },
+    hansom: { pool, decompress: false },
+  });
   const chunks: Uint8Array[] = [];
   for await (const chunk of raw.body!) chunks.push(chunk);
   assert.deepEqual([...chunks[0]!.subarray(0, 2)], [0x1f, 0x8b], "the gzip magic number");

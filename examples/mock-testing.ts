@@ -24,14 +24,26 @@ class TodoClient {
 
   /** Logs in; the session cookie the API sets is kept in the jar. */
   async login(user: string, password: string): Promise<void> {
-    const res = await post("login", { baseUrl: API, json: { user, password }, cookieJar: this.#jar, throwHttpErrors: true });
+    const res = await post("login", {
+      baseUrl: API,
+      json: { user, password },
+      cookieJar: this.#jar,
+      throwHttpErrors: true,
+    });
     await res.skip();
   }
 
   /** The to-dos, optionally only the open ones. */
   async list(open?: boolean): Promise<Todo[]> {
     const query = open === undefined ? undefined : { open };
-    const res = await get("todos", { baseUrl: API, query, cookieJar: this.#jar, retry, followRedirect: true, throwHttpErrors: true });
+    const res = await get("todos", {
+      baseUrl: API,
+      query,
+      cookieJar: this.#jar,
+      retry,
+      followRedirect: true,
+      throwHttpErrors: true,
+    });
     return (await res.json()) as Todo[];
   }
 
@@ -57,9 +69,16 @@ let busy = 1; // answer the next N requests to /api/todos with 503
 
 const handler: MockHandler = (req) => {
   const url = new URL(req.url);
-  const json = (status: number, value: unknown) => ({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) });
+  const json = (status: number, value: unknown) => ({
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(value),
+  });
   if (url.pathname === "/api/login") {
-    const { user, password } = JSON.parse(new TextDecoder().decode(req.body as Uint8Array)) as { user: string; password: string };
+    const { user, password } = JSON.parse(new TextDecoder().decode(req.body as Uint8Array)) as {
+      user: string;
+      password: string;
+    };
     if (password !== "secret") return json(401, { error: "bad credentials" });
     return { status: 204, headers: { "set-cookie": `sid=${user}-session; Path=/api; Secure; HttpOnly` } };
   }
@@ -94,7 +113,10 @@ try {
   assert.equal(login.headers.get("content-type"), "application/json");
   console.log("ok - login sends JSON and keeps the session cookie");
 
-  await assert.rejects(new TodoClient().login("ada", "wrong"), (e: unknown) => isHansomError(e, "http_error") && e.response?.status === 401);
+  await assert.rejects(
+    new TodoClient().login("ada", "wrong"),
+    (e: unknown) => isHansomError(e, "http_error") && e.response?.status === 401,
+  );
   console.log("ok - a 401 on login rejects with http_error");
 
   const before = mock.calls.length;

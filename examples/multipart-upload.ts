@@ -21,9 +21,14 @@ const server = http.createServer((req, res) => {
       body.set(c, at);
       at += c.byteLength;
     }
-    const form = await new Request("http://upload.local/", { method: "POST", headers: { "content-type": req.headers["content-type"]! }, body }).formData();
+    const form = await new Request("http://upload.local/", {
+      method: "POST",
+      headers: { "content-type": req.headers["content-type"]! },
+      body,
+    }).formData();
     const fields = [...form].map(([name, v]) =>
-      typeof v === "string" ? { name, value: v } : { name, filename: (v as File).name, type: v.type, size: v.size });
+      typeof v === "string" ? { name, value: v } : { name, filename: (v as File).name, type: v.type, size: v.size },
+    );
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ contentLength: req.headers["content-length"], fields }));
   });
@@ -37,12 +42,17 @@ const log = new TextEncoder().encode("line one\nline two\n");
 
 // Parts are built by a function because a stream part can be read only once.
 const parts = (): Part[] => [
-  { name: "title", value: "Weekly report" },                           // text/plain; charset=utf-8
-  { name: "report", file, filename: "report.csv" },                    // streamed from disk, type from .csv
+  { name: "title", value: "Weekly report" }, // text/plain; charset=utf-8
+  { name: "report", file, filename: "report.csv" }, // streamed from disk, type from .csv
   {
     name: "log",
-    stream: new ReadableStream<Uint8Array>({ start(c) { c.enqueue(log); c.close(); } }),
-    length: log.byteLength,                                            // known length: Content-Length for the whole body
+    stream: new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(log);
+        c.close();
+      },
+    }),
+    length: log.byteLength, // known length: Content-Length for the whole body
     filename: "run.log",
   },
 ];
@@ -58,7 +68,8 @@ try {
   const answer = (await res.json()) as { contentLength: string; fields: unknown[] };
   console.log(res.status, `Content-Length ${answer.contentLength} (multipartLength said ${expected})`);
   for (const f of answer.fields) console.log(" ", JSON.stringify(f));
-  if (Number(answer.contentLength) !== expected || answer.fields.length !== 3) throw new Error("unexpected upload result");
+  if (Number(answer.contentLength) !== expected || answer.fields.length !== 3)
+    throw new Error("unexpected upload result");
 } finally {
   await rm(file, { force: true });
   server.close();

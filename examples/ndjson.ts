@@ -16,7 +16,8 @@ interface Reading {
 const server = http.createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/x-ndjson" });
   let text = "";
-  for (let i = 0; i < 6; i++) text += JSON.stringify({ sensor: i % 2 ? "nord" : "süd", at: i, celsius: 20 + i / 4 }) + "\n";
+  for (let i = 0; i < 6; i++)
+    text += JSON.stringify({ sensor: i % 2 ? "nord" : "süd", at: i, celsius: 20 + i / 4 }) + "\n";
   const bytes = new TextEncoder().encode(text);
   let at = 0;
   const timer = setInterval(() => {
@@ -55,8 +56,8 @@ function parseJson<T>(): TransformStream<string, T> {
 try {
   const res = await get(url);
   console.log(res.status, res.headers.get("content-type"));
-  const records = res.body!
-    // TextDecoderStream's declared type differs between the DOM and Node typings; at runtime
+  const records = res
+    .body! // TextDecoderStream's declared type differs between the DOM and Node typings; at runtime
     // it is the same TransformStream<Uint8Array, string> everywhere.
     .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
     .pipeThrough(lines())

@@ -28,7 +28,16 @@ const upstream = http.createServer((req, res) => {
 const upstreamUrl = `http://127.0.0.1:${await listen(upstream)}`;
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+]);
 
 /** Reads one request head from a client socket (GET/HEAD only: no request body in this example). */
 function readHead(client: net.Socket): Promise<{ method: string; path: string; headers: Array<[string, string]> }> {
@@ -41,7 +50,10 @@ function readHead(client: net.Socket): Promise<{ method: string; path: string; h
       client.off("data", onData).off("end", onEnd);
       const [requestLine, ...fields] = text.slice(0, end).split("\r\n");
       const [method, path] = requestLine!.split(" ");
-      const headers = fields.map((f): [string, string] => [f.slice(0, f.indexOf(":")), f.slice(f.indexOf(":") + 1).trim()]);
+      const headers = fields.map((f): [string, string] => [
+        f.slice(0, f.indexOf(":")),
+        f.slice(f.indexOf(":") + 1).trim(),
+      ]);
       resolve({ method: method!, path: path!, headers });
     };
     const onEnd = (): void => reject(new Error("client closed before sending a request head"));
@@ -55,9 +67,14 @@ const proxy = net.createServer(async (client) => {
     const forwarded = headers.filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()));
     // Connection: close makes the end of the upstream socket the end of the response, so the
     // proxy needs no framing knowledge to know when it is done.
-    const res = await request(method, upstreamUrl + path, { headers: [...forwarded, ["connection", "close"]], pool: false });
+    const res = await request(method, upstreamUrl + path, {
+      headers: [...forwarded, ["connection", "close"]],
+      pool: false,
+    });
     // Status line and headers as they came, in wire order and case (values are Latin-1).
-    const head = [`HTTP/1.1 ${res.status} ${res.statusText}`, ...res.rawHeaders.map(([k, v]) => `${k}: ${v}`)].join("\r\n") + "\r\n\r\n";
+    const head =
+      [`HTTP/1.1 ${res.status} ${res.statusText}`, ...res.rawHeaders.map(([k, v]) => `${k}: ${v}`)].join("\r\n") +
+      "\r\n\r\n";
     client.write(head, "latin1");
     if (res.body === null) return void client.end(); // HEAD, 204, 304: nothing follows
     // From here on the socket is ours: `buffer` holds bytes hansom had read but not parsed.

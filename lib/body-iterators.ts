@@ -3,7 +3,10 @@
 import { limitError } from "./errors.ts";
 
 /** `prefix` chunks, then whatever `rest` yields (stopAsync's continued body). */
-export function chain(prefix: Uint8Array<ArrayBuffer>[], rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null): AsyncIterator<Uint8Array<ArrayBuffer>> {
+export function chain(
+  prefix: Uint8Array<ArrayBuffer>[],
+  rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null,
+): AsyncIterator<Uint8Array<ArrayBuffer>> {
   let i = 0;
   return {
     next: () => {
@@ -18,7 +21,10 @@ export function chain(prefix: Uint8Array<ArrayBuffer>[], rest: AsyncIterator<Uin
 }
 
 /** Enforces a byte limit on an iterator that is not a BodyChannel. */
-export function limited(it: AsyncIterator<Uint8Array<ArrayBuffer>>, max: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
+export function limited(
+  it: AsyncIterator<Uint8Array<ArrayBuffer>>,
+  max: number | undefined,
+): AsyncIterator<Uint8Array<ArrayBuffer>> {
   if (max === undefined) return it;
   let n = 0;
   return {
@@ -35,7 +41,10 @@ export function limited(it: AsyncIterator<Uint8Array<ArrayBuffer>>, max: number 
 }
 
 /** One buffered body as an iterator; past `maxLength` its first read rejects. */
-export function onceIterator(b: Uint8Array<ArrayBuffer>, maxLength: number | undefined): AsyncIterator<Uint8Array<ArrayBuffer>> {
+export function onceIterator(
+  b: Uint8Array<ArrayBuffer>,
+  maxLength: number | undefined,
+): AsyncIterator<Uint8Array<ArrayBuffer>> {
   if (maxLength !== undefined && b.byteLength > maxLength) {
     const e = limitError("body_too_large", "The response body is", maxLength, "maxLength", "body");
     return { next: () => Promise.reject(e) };
@@ -49,4 +58,3 @@ export function onceIterator(b: Uint8Array<ArrayBuffer>, maxLength: number | und
     },
   };
 }
-

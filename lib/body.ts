@@ -55,7 +55,11 @@ export function toBytes(c: BodyChunk): Uint8Array {
   if (c instanceof Uint8Array) return c;
   if (c instanceof ArrayBuffer) return new Uint8Array(c);
   if (ArrayBuffer.isView(c)) return new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-  throw new HansomError("invalid_option", `A body chunk must be a string or bytes, got ${c === null ? "null" : typeof c}`, { phase: "input" });
+  throw new HansomError(
+    "invalid_option",
+    `A body chunk must be a string or bytes, got ${c === null ? "null" : typeof c}`,
+    { phase: "input" },
+  );
 }
 
 function fixed(bytes: Uint8Array, contentType?: string): EncodedBody {
@@ -86,7 +90,12 @@ function oneShot(open: () => BodyChunks): EncodedBody {
     length: null,
     replayable: false,
     open() {
-      if (used) throw new HansomError("not_replayable", "The request body is a one-shot stream or iterable and was already sent; it cannot be sent again", { phase: "send" });
+      if (used)
+        throw new HansomError(
+          "not_replayable",
+          "The request body is a one-shot stream or iterable and was already sent; it cannot be sent again",
+          { phase: "send" },
+        );
       used = true;
       return open();
     },
@@ -98,21 +107,32 @@ function isAsyncIterable(x: object): x is AsyncIterable<unknown> {
 }
 
 /** Turns any accepted body into an EncodedBody; undefined/null means no body. */
-export async function encodeBody(body: RequestBody | null | undefined, boundaryHint?: string): Promise<EncodedBody | null> {
+export async function encodeBody(
+  body: RequestBody | null | undefined,
+  boundaryHint?: string,
+): Promise<EncodedBody | null> {
   if (body === undefined || body === null) return null;
   // Content-Type only for form, multipart, file and URLSearchParams (and a Blob's own type).
   if (typeof body === "string") return fixed(utf8.encode(body));
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return fixed(toBytes(body));
-  if (body instanceof URLSearchParams) return fixed(utf8.encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8");
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer || ArrayBuffer.isView(body))
+    return fixed(toBytes(body));
+  if (body instanceof URLSearchParams)
+    return fixed(utf8.encode(body.toString()), "application/x-www-form-urlencoded;charset=UTF-8");
   if (typeof Blob !== "undefined" && body instanceof Blob) {
-    return { length: body.size, contentType: body.type || undefined, open: () => fromStream(body.stream()), replayable: true };
+    return {
+      length: body.size,
+      contentType: body.type || undefined,
+      open: () => fromStream(body.stream()),
+      replayable: true,
+    };
   }
   if (typeof FormData !== "undefined" && body instanceof FormData) return encodeFormData(body, boundaryHint);
   if (typeof ReadableStream !== "undefined" && body instanceof ReadableStream) {
     return oneShot(() => fromStream(body));
   }
   if (Array.isArray(body)) {
-    if (body.length > 0 && isSendPartEvent(body[0])) return multipartEventStream(body as unknown as SendPartEvent[], boundaryHint);
+    if (body.length > 0 && isSendPartEvent(body[0]))
+      return multipartEventStream(body as unknown as SendPartEvent[], boundaryHint);
     const parts = (body as BodyChunk[]).map(toBytes);
     let n = 0;
     for (const p of parts) n += p.byteLength;
@@ -128,17 +148,25 @@ export async function encodeBody(body: RequestBody | null | undefined, boundaryH
       return { length: fh.size, contentType: contentTypeFor(path), open: () => fh.chunks(), replayable: true };
     }
     if ("multipart" in body && Array.isArray(body.multipart)) return encodeMultipart(body.multipart, boundaryHint);
-    if (isAsyncIterable(body) || Symbol.iterator in body) return sniffIterable(body as AsyncIterable<BodyChunk | SendPartEvent>, boundaryHint);
+    if (isAsyncIterable(body) || Symbol.iterator in body)
+      return sniffIterable(body as AsyncIterable<BodyChunk | SendPartEvent>, boundaryHint);
   }
-  throw new HansomError("invalid_option", `Unsupported request body of type ${Object.prototype.toString.call(body)}`, { phase: "input" });
+  throw new HansomError("invalid_option", `Unsupported request body of type ${Object.prototype.toString.call(body)}`, {
+    phase: "input",
+  });
 }
 
 /**
  * An iterable body is either chunks or SendPartEvents; its first item tells which, so it is
  * read before the head is sent (the head carries the multipart Content-Type).
  */
-async function sniffIterable(body: AsyncIterable<BodyChunk | SendPartEvent> | Iterable<BodyChunk | SendPartEvent>, boundaryHint?: string): Promise<EncodedBody> {
-  const it = isAsyncIterable(body) ? body[Symbol.asyncIterator]() : (body as Iterable<BodyChunk | SendPartEvent>)[Symbol.iterator]();
+async function sniffIterable(
+  body: AsyncIterable<BodyChunk | SendPartEvent> | Iterable<BodyChunk | SendPartEvent>,
+  boundaryHint?: string,
+): Promise<EncodedBody> {
+  const it = isAsyncIterable(body)
+    ? body[Symbol.asyncIterator]()
+    : (body as Iterable<BodyChunk | SendPartEvent>)[Symbol.iterator]();
   const first = await it.next();
   async function* rest<T>(): AsyncGenerator<T> {
     if (first.done) return;

@@ -21,7 +21,8 @@ import { runChain } from "./middleware.ts";
 import type { Middleware, MiddlewareRequest } from "./middleware.ts";
 
 /** Options that make request() resolve to an AsyncStream. */
-export type AsyncRequestOptions = RequestOptions & ({ async: true | "once" } | { streamTo: WritableStream<ResponseEvent> });
+export type AsyncRequestOptions = RequestOptions &
+  ({ async: true | "once" } | { streamTo: WritableStream<ResponseEvent> });
 /** Options that make request() resolve to a RequestHandle. */
 export type StreamedRequestOptions = Omit<RequestOptions, "body"> & { body: "stream" };
 
@@ -32,7 +33,10 @@ async function preEncode(req: PreparedRequest): Promise<EncodedBody | null> {
     return await encodeBody(req.opts.body, hint);
   } catch (e) {
     if (e instanceof HansomError) throw e;
-    throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
+    throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, {
+      cause: e,
+      phase: "input",
+    });
   }
 }
 
@@ -49,13 +53,26 @@ function send(req: PreparedRequest, hooks: RequestHooks): Promise<Response> {
   if (chain.length === 0) return performRequest(req, hooks);
   // json, query and baseUrl are already in the URL and body the middleware sees.
   const { middleware: _m, headers: _h, body, json: _j, query: _q, baseUrl: _b, ...options } = req.opts;
-  const first: MiddlewareRequest = { method: req.method, url: req.url.href, headers: new Headers(req.headers.pairs), body, options };
+  const first: MiddlewareRequest = {
+    method: req.method,
+    url: req.url.href,
+    headers: new Headers(req.headers.pairs),
+    body,
+    options,
+  };
   // What a middleware hands on (changed or not) is checked like any request input.
-  return runChain(chain, first, (r) => performRequest(prepareRequest(r.method, r.url, { ...r.options, headers: [...r.headers], body: r.body }), hooks));
+  return runChain(chain, first, (r) =>
+    performRequest(prepareRequest(r.method, r.url, { ...r.options, headers: [...r.headers], body: r.body }), hooks),
+  );
 }
 
 /** @internal request() in its three shapes; Connection.request passes its own hooks. */
-export async function dispatch(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions, hooks: RequestHooks = {}): Promise<Response | AsyncStream | RequestHandle> {
+export async function dispatch(
+  method: string,
+  url: string | URL,
+  opts: RequestOptions | StreamedRequestOptions,
+  hooks: RequestHooks = {},
+): Promise<Response | AsyncStream | RequestHandle> {
   // Input is checked once, here, before any connection, whichever shape the call takes.
   const req = prepareRequest(method, url, opts as RequestOptions, hooks.baseHeaders);
   const o = req.opts;
@@ -63,12 +80,22 @@ export async function dispatch(method: string, url: string | URL, opts: RequestO
   // The other two shapes resolve before the request runs: a bad proxy option must fail now.
   resolveProxy(o.proxy, req.url, await getAdapter());
   if (o.body === "stream") {
-    if (o.async || o.streamTo) throw new HansomError("invalid_option", 'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()', { phase: "input" });
+    if (o.async || o.streamTo)
+      throw new HansomError(
+        "invalid_option",
+        'body: "stream" cannot be combined with async or streamTo; read the response from handle.response()',
+        { phase: "input" },
+      );
     const headers = req.headers.pairs;
     const cl = req.headers.get("content-length");
     const length = cl !== undefined && !req.headers.has("transfer-encoding") ? Number(cl) : null;
     return new StreamedRequest(
-      (body, extra) => performRequest(prepareRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }), { ...hooks, baseHeaders: undefined, streamBody: body }),
+      (body, extra) =>
+        performRequest(prepareRequest(method, url, { ...o, body: undefined, headers: [...headers, ...extra] }), {
+          ...hooks,
+          baseHeaders: undefined,
+          streamBody: body,
+        }),
       headers,
       length,
     );
@@ -76,7 +103,10 @@ export async function dispatch(method: string, url: string | URL, opts: RequestO
   // async / streamTo: events (streamTo alone implies async mode).
   const body = await preEncode(req);
   const plain: PreparedRequest = { ...req, opts: { ...o, body: undefined, async: undefined, streamTo: undefined } };
-  const stream = new AsyncStream((onRedirect) => send(plain, { ...hooks, onRedirect, streamBody: body ?? undefined }), o.async === "once" ? "once" : true);
+  const stream = new AsyncStream(
+    (onRedirect) => send(plain, { ...hooks, onRedirect, streamBody: body ?? undefined }),
+    o.async === "once" ? "once" : true,
+  );
   if (o.streamTo) void stream.pipeTo(o.streamTo);
   return stream;
 }
@@ -102,7 +132,11 @@ export async function dispatch(method: string, url: string | URL, opts: RequestO
 export function request(method: string, url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function request(method: string, url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function request(method: string, url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function request(method: string, url: string | URL, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
+export function request(
+  method: string,
+  url: string | URL,
+  opts: RequestOptions | StreamedRequestOptions = {},
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch(method, url, opts);
 }
 
@@ -120,7 +154,10 @@ export function request(method: string, url: string | URL, opts: RequestOptions 
 export function get(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function get(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function get(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function get(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function get(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("GET", url, opts ?? {});
 }
 
@@ -138,7 +175,10 @@ export function get(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 export function head(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function head(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function head(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function head(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function head(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("HEAD", url, opts ?? {});
 }
 
@@ -155,7 +195,10 @@ export function head(url: string | URL, opts?: RequestOptions | StreamedRequestO
 export function post(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function post(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function post(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function post(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function post(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("POST", url, opts ?? {});
 }
 
@@ -175,7 +218,10 @@ export function post(url: string | URL, opts?: RequestOptions | StreamedRequestO
 export function put(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function put(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function put(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function put(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function put(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("PUT", url, opts ?? {});
 }
 
@@ -193,7 +239,10 @@ export function put(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 export function patch(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function patch(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function patch(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function patch(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function patch(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("PATCH", url, opts ?? {});
 }
 
@@ -211,7 +260,10 @@ export function patch(url: string | URL, opts?: RequestOptions | StreamedRequest
 export function del(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function del(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function del(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function del(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function del(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("DELETE", url, opts ?? {});
 }
 
@@ -229,7 +281,10 @@ export function del(url: string | URL, opts?: RequestOptions | StreamedRequestOp
 export function options(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function options(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function options(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function options(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function options(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("OPTIONS", url, opts ?? {});
 }
 
@@ -246,6 +301,9 @@ export function options(url: string | URL, opts?: RequestOptions | StreamedReque
 export function trace(url: string | URL, opts: StreamedRequestOptions): Promise<RequestHandle>;
 export function trace(url: string | URL, opts: AsyncRequestOptions): Promise<AsyncStream>;
 export function trace(url: string | URL, opts?: RequestOptions): Promise<Response>;
-export function trace(url: string | URL, opts?: RequestOptions | StreamedRequestOptions): Promise<Response | AsyncStream | RequestHandle> {
+export function trace(
+  url: string | URL,
+  opts?: RequestOptions | StreamedRequestOptions,
+): Promise<Response | AsyncStream | RequestHandle> {
   return dispatch("TRACE", url, opts ?? {});
 }

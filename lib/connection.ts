@@ -17,9 +17,21 @@ import type { RequestHandle } from "./request-handle.ts";
 import type { Dispatcher } from "./request.ts";
 
 /** The connection-level request options: TLS, timeouts, proxy, signal, and headers sent with every request. */
-export type ConnectOptions = Pick<RequestOptions,
-  "tls" | "insecure" | "connectTimeout" | "recvTimeout" | "proxy" | "proxyTls" | "signal" | "headers" | "maxHeaderSize" | "protocols" |
-  "http2PriorKnowledge" | "socketPath">;
+export type ConnectOptions = Pick<
+  RequestOptions,
+  | "tls"
+  | "insecure"
+  | "connectTimeout"
+  | "recvTimeout"
+  | "proxy"
+  | "proxyTls"
+  | "signal"
+  | "headers"
+  | "maxHeaderSize"
+  | "protocols"
+  | "http2PriorKnowledge"
+  | "socketPath"
+>;
 
 /**
  * One socket to one origin, requests sent in turn (hackney:connect): a request waits until the one before it
@@ -119,12 +131,22 @@ export class Connection {
   request(method: string, path: string, opts: StreamedRequestOptions): Promise<RequestHandle>;
   request(method: string, path: string, opts: AsyncRequestOptions): Promise<AsyncStream>;
   request(method: string, path: string, opts?: RequestOptions): Promise<Response>;
-  request(method: string, path: string, opts: RequestOptions | StreamedRequestOptions = {}): Promise<Response | AsyncStream | RequestHandle> {
-    if (this.#closed) return Promise.reject(new HansomError("closed", "The connection was closed with close()", { phase: "checkout" }));
-    const url = /^https?:\/\//i.test(path) ? path : `${originOf(this.#origin)}${path.startsWith("/") ? "" : "/"}${path}`;
+  request(
+    method: string,
+    path: string,
+    opts: RequestOptions | StreamedRequestOptions = {},
+  ): Promise<Response | AsyncStream | RequestHandle> {
+    if (this.#closed)
+      return Promise.reject(new HansomError("closed", "The connection was closed with close()", { phase: "checkout" }));
+    const url = /^https?:\/\//i.test(path)
+      ? path
+      : `${originOf(this.#origin)}${path.startsWith("/") ? "" : "/"}${path}`;
     // A request's own header replaces the connection's header of the same name (prepareRequest).
     const merged = { ...this.#opts, ...opts, headers: (opts as RequestOptions).headers } as RequestOptions;
-    return dispatch(method, url, merged, { dispatcher: this.#dispatcher, baseHeaders: headerPairs(this.#opts.headers) });
+    return dispatch(method, url, merged, {
+      dispatcher: this.#dispatcher,
+      baseHeaders: headerPairs(this.#opts.headers),
+    });
   }
 
   /**

@@ -9,7 +9,10 @@ import type { CookieStore } from "./cookie-jar.ts";
 export async function jarCookieHeader(jar: CookieStore, url: string): Promise<string> {
   const v = await jar.getCookieString(url);
   if (typeof v !== "string") return "";
-  if (/[\r\n\0]/.test(v)) throw new HansomError("invalid_header", "The cookieJar returned a Cookie value with CR, LF or NUL", { phase: "input" });
+  if (/[\r\n\0]/.test(v))
+    throw new HansomError("invalid_header", "The cookieJar returned a Cookie value with CR, LF or NUL", {
+      phase: "input",
+    });
   return v;
 }
 

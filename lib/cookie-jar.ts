@@ -2,7 +2,15 @@
 // with RFC 6265bis's protections for Secure cookies and cookie-name prefixes, size limits, and
 // a JSON form to save and restore it. Parsing and matching are lib/cookie-parse.ts.
 import { HansomError } from "./errors.ts";
-import { canonicalDomain, canonicalHost, defaultPath, domainMatch, isIpHost, parseSetCookie, pathMatch } from "./cookie-parse.ts";
+import {
+  canonicalDomain,
+  canonicalHost,
+  defaultPath,
+  domainMatch,
+  isIpHost,
+  parseSetCookie,
+  pathMatch,
+} from "./cookie-parse.ts";
 import { isPublicSuffix } from "./public-suffix.ts";
 
 /** What the `cookieJar` option accepts: a CookieJar, or any store of this shape (tough-cookie's). */
@@ -61,7 +69,10 @@ function toUrl(url: string | URL): URL {
   try {
     return new URL(url);
   } catch (e) {
-    throw new HansomError("invalid_url", `Invalid URL for a cookie: ${JSON.stringify(String(url))}`, { phase: "input", cause: e });
+    throw new HansomError("invalid_url", `Invalid URL for a cookie: ${JSON.stringify(String(url))}`, {
+      phase: "input",
+      cause: e,
+    });
   }
 }
 
@@ -162,8 +173,17 @@ export class CookieJar implements CookieStore {
     if (sc.name.startsWith("__Secure-") && !sc.secure) return;
     if (sc.name.startsWith("__Host-") && (!sc.secure || !hostOnly || path !== "/")) return;
     const cookie: Stored = {
-      name: sc.name, value: sc.value, domain: hostOnly ? host : domain, path, expires,
-      created: now, seq: this.#seq++, lastAccess: now, hostOnly, secure: sc.secure, httpOnly: sc.httpOnly,
+      name: sc.name,
+      value: sc.value,
+      domain: hostOnly ? host : domain,
+      path,
+      expires,
+      created: now,
+      seq: this.#seq++,
+      lastAccess: now,
+      hostOnly,
+      secure: sc.secure,
+      httpOnly: sc.httpOnly,
     };
     if (sc.sameSite) cookie.sameSite = sc.sameSite;
     // RFC 6265bis §5.7: an insecure origin may not shadow a Secure cookie of the same name.
@@ -184,7 +204,14 @@ export class CookieJar implements CookieStore {
     const now = this.#now();
     const list = url === undefined ? this.#all(now) : this.#matching(toUrl(url), now);
     return list.map((c) => {
-      const info: CookieInfo = { name: c.name, value: c.value, domain: c.domain, path: c.path, secure: c.secure, httpOnly: c.httpOnly };
+      const info: CookieInfo = {
+        name: c.name,
+        value: c.value,
+        domain: c.domain,
+        path: c.path,
+        secure: c.secure,
+        httpOnly: c.httpOnly,
+      };
       if (c.sameSite) info.sameSite = c.sameSite;
       if (c.expires !== Infinity) info.expires = c.expires;
       return info;
@@ -206,8 +233,15 @@ export class CookieJar implements CookieStore {
       version: JSON_VERSION,
       cookies: this.#all(this.#now()).map((c) => {
         const o: Record<string, unknown> = {
-          name: c.name, value: c.value, domain: c.domain, path: c.path, hostOnly: c.hostOnly,
-          secure: c.secure, httpOnly: c.httpOnly, created: c.created, lastAccess: c.lastAccess,
+          name: c.name,
+          value: c.value,
+          domain: c.domain,
+          path: c.path,
+          hostOnly: c.hostOnly,
+          secure: c.secure,
+          httpOnly: c.httpOnly,
+          created: c.created,
+          lastAccess: c.lastAccess,
         };
         if (c.sameSite) o["sameSite"] = c.sameSite;
         if (c.expires !== Infinity) o["expires"] = c.expires;
@@ -273,7 +307,8 @@ export class CookieJar implements CookieStore {
     for (const list of this.#byDomain.values()) {
       for (const o of list) {
         if (!o.secure || o.name !== c.name) continue;
-        if ((domainMatch(o.domain, c.domain) || domainMatch(c.domain, o.domain)) && pathMatch(requestPath, o.path)) return true;
+        if ((domainMatch(o.domain, c.domain) || domainMatch(c.domain, o.domain)) && pathMatch(requestPath, o.path))
+          return true;
       }
     }
     return false;
@@ -326,7 +361,9 @@ export class CookieJar implements CookieStore {
   /** Loads a toJSON() result; a malformed one is invalid_option. */
   #restore(data: unknown): void {
     const bad = (why: string): HansomError =>
-      new HansomError("invalid_option", `Invalid option cookies: not a CookieJar.toJSON() result (${why})`, { phase: "input" });
+      new HansomError("invalid_option", `Invalid option cookies: not a CookieJar.toJSON() result (${why})`, {
+        phase: "input",
+      });
     if (typeof data !== "object" || data === null) throw bad("expected an object");
     const { version, cookies } = data as { version?: unknown; cookies?: unknown };
     if (version !== JSON_VERSION) throw bad(`version ${String(version)}, expected ${JSON_VERSION}`);
@@ -336,7 +373,8 @@ export class CookieJar implements CookieStore {
       const c = raw as Record<string, unknown>;
       const str = (k: string): string => {
         const v = c?.[k];
-        if (typeof v !== "string" || /[\x00-\x08\x0a-\x1f\x7f]/.test(v)) throw bad(`cookies[${i}].${k} is not a valid string`);
+        if (typeof v !== "string" || /[\x00-\x08\x0a-\x1f\x7f]/.test(v))
+          throw bad(`cookies[${i}].${k} is not a valid string`);
         return v;
       };
       const bool = (k: string): boolean => {
@@ -349,9 +387,17 @@ export class CookieJar implements CookieStore {
         return v;
       };
       const s: Stored = {
-        name: str("name"), value: str("value"), domain: str("domain"), path: str("path"),
-        expires: c?.["expires"] === undefined ? Infinity : num("expires"), created: num("created"), seq: 0,
-        lastAccess: num("lastAccess", num("created")), hostOnly: bool("hostOnly"), secure: bool("secure"), httpOnly: bool("httpOnly"),
+        name: str("name"),
+        value: str("value"),
+        domain: str("domain"),
+        path: str("path"),
+        expires: c?.["expires"] === undefined ? Infinity : num("expires"),
+        created: num("created"),
+        seq: 0,
+        lastAccess: num("lastAccess", num("created")),
+        hostOnly: bool("hostOnly"),
+        secure: bool("secure"),
+        httpOnly: bool("httpOnly"),
       };
       const ss = c?.["sameSite"];
       if (ss === "Strict" || ss === "Lax" || ss === "None") s.sameSite = ss;
@@ -372,6 +418,7 @@ export class CookieJar implements CookieStore {
 /** The least recently used cookie of a list (the oldest created among equals). */
 function leastRecent(list: Stored[]): Stored {
   let best = list[0]!;
-  for (const c of list) if (c.lastAccess < best.lastAccess || (c.lastAccess === best.lastAccess && c.seq < best.seq)) best = c;
+  for (const c of list)
+    if (c.lastAccess < best.lastAccess || (c.lastAccess === best.lastAccess && c.seq < best.seq)) best = c;
   return best;
 }

@@ -122,7 +122,12 @@ export function isIpHost(host: string): boolean {
 /** RFC 6265 §5.1.3: `host` is `domain`, or a name under it; IP addresses match only themselves. */
 export function domainMatch(host: string, domain: string): boolean {
   if (host === domain) return true;
-  return !isIpHost(host) && host.length > domain.length && host.endsWith(domain) && host[host.length - domain.length - 1] === ".";
+  return (
+    !isIpHost(host) &&
+    host.length > domain.length &&
+    host.endsWith(domain) &&
+    host[host.length - domain.length - 1] === "."
+  );
 }
 
 /** RFC 6265 §5.1.4 default-path: the request path up to, not including, its last "/". */

@@ -21,7 +21,13 @@ export interface Decoder extends DecoderPair {
 const PREFERENCE = ["gzip", "deflate", "br", "zstd"] as const;
 
 /** Web DecompressionStream format names, per content-coding (br is "brotli" there). */
-const NATIVE_FORMAT: Record<string, string> = { gzip: "gzip", deflate: "deflate", "deflate-raw": "deflate-raw", br: "brotli", zstd: "zstd" };
+const NATIVE_FORMAT: Record<string, string> = {
+  gzip: "gzip",
+  deflate: "deflate",
+  "deflate-raw": "deflate-raw",
+  br: "brotli",
+  zstd: "zstd",
+};
 
 /**
  * Compressed input is fed to a decoder in slices of at most this many bytes: some
@@ -262,7 +268,11 @@ class DecodedBody implements AsyncIterableIterator<Uint8Array> {
     this.#loaded += chunk.byteLength;
     const max = this.#opts.maxBody;
     if (max !== undefined && this.#loaded > max) {
-      throw this.#fail(new HansomError("body_too_large", `The decoded response body is larger than ${max} bytes (maxBody)`, { phase: "body" }));
+      throw this.#fail(
+        new HansomError("body_too_large", `The decoded response body is larger than ${max} bytes (maxBody)`, {
+          phase: "body",
+        }),
+      );
     }
     return { value: chunk, done: false };
   }
@@ -339,9 +349,18 @@ class DecodedBody implements AsyncIterableIterator<Uint8Array> {
     if (this.#err) return this.#err;
     const src = this.#sourceErr;
     let err: HansomError;
-    if (src !== undefined) err = src instanceof HansomError ? src : new HansomError("closed", "The response body failed", { phase: "body", cause: src });
+    if (src !== undefined)
+      err =
+        src instanceof HansomError
+          ? src
+          : new HansomError("closed", "The response body failed", { phase: "body", cause: src });
     else if (e instanceof HansomError) err = e;
-    else err = new HansomError("bad_response", `The response body could not be decoded (Content-Encoding: ${this.#coding()})`, { phase: "body", cause: e });
+    else
+      err = new HansomError(
+        "bad_response",
+        `The response body could not be decoded (Content-Encoding: ${this.#coding()})`,
+        { phase: "body", cause: e },
+      );
     this.#err = err;
     this.#release(err);
     return err;

@@ -27,15 +27,7 @@ export type HansomErrorCode =
   | "http_error";
 
 /** Where in a request the failure happened. */
-export type HansomErrorPhase =
-  | "input"
-  | "checkout"
-  | "connect"
-  | "tls"
-  | "proxy"
-  | "send"
-  | "response"
-  | "body";
+export type HansomErrorPhase = "input" | "checkout" | "connect" | "tls" | "proxy" | "send" | "response" | "body";
 
 /** Extra context an error may carry. */
 export interface HansomErrorDetails {
@@ -115,7 +107,13 @@ export function withContext(e: HansomError, method: string, url: string): Hansom
  * The one builder of limit errors, so every limit is reported the same way: what went past
  * it, the limit, and the option that sets it ("... larger than 100 bytes (the maxHeaderSize option)").
  */
-export function limitError(code: "bad_response" | "body_too_large", what: string, limit: number, option: string, phase: HansomErrorPhase): HansomError {
+export function limitError(
+  code: "bad_response" | "body_too_large",
+  what: string,
+  limit: number,
+  option: string,
+  phase: HansomErrorPhase,
+): HansomError {
   const prefix = code === "bad_response" ? "Invalid response: " : "";
   return new HansomError(code, `${prefix}${what} larger than ${limit} bytes (the ${option} option)`, { phase });
 }

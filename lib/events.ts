@@ -85,10 +85,13 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
    * for await (const ev of stream) if (ev.type === "headers") break; // the body is not read
    */
   [Symbol.asyncIterator](): AsyncIterator<ResponseEvent> {
-    return { next: () => this.next(), return: async () => {
-      await this.#abandon();
-      return { value: undefined, done: true };
-    } };
+    return {
+      next: () => this.next(),
+      return: async () => {
+        await this.#abandon();
+        return { value: undefined, done: true };
+      },
+    };
   }
 
   /**
@@ -166,7 +169,11 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
     this.#wake();
     // A body that failed (cut short, past maxBody) must fail through the Response too, after
     // the bytes that did arrive: never read as a shorter body that looks complete.
-    const rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null = failed ? { next: () => Promise.reject(failed) } : ended ? null : this.#body;
+    const rest: AsyncIterator<Uint8Array<ArrayBuffer>> | null = failed
+      ? { next: () => Promise.reject(failed) }
+      : ended
+        ? null
+        : this.#body;
     return res.continued(pending, rest);
   }
 
@@ -197,9 +204,10 @@ export class AsyncStream implements AsyncIterable<ResponseEvent> {
   /** Reads body chunks into events while allowed. `demand`: a consumer is waiting. */
   #pump(demand = false): void {
     if (this.#pumping || this.#ended || this.#stopped || !this.#body || this.#paused) return;
-    const room = this.mode === "once"
-      ? demand && this.#queue.length === 0
-      : this.#queue.length < READ_AHEAD && this.#queuedBytes < READ_AHEAD_BYTES;
+    const room =
+      this.mode === "once"
+        ? demand && this.#queue.length === 0
+        : this.#queue.length < READ_AHEAD && this.#queuedBytes < READ_AHEAD_BYTES;
     if (!room) return;
     this.#pumping = true;
     const body = this.#body;

@@ -7,7 +7,10 @@ import { assertHeaderName, assertHeaderValue } from "./http1/encode.ts";
  * Header input: a `Headers`, a record, or name/value pairs kept in order and case (any iterable
  * of pairs). In a record, a field whose value is undefined is left out.
  */
-export type HeadersInput = Array<[string, string]> | Record<string, string | undefined> | Iterable<readonly [string, string]>;
+export type HeadersInput =
+  | Array<[string, string]>
+  | Record<string, string | undefined>
+  | Iterable<readonly [string, string]>;
 
 /** Header input as ordered pairs. */
 export function headerPairs(h: HeadersInput | undefined): Array<[string, string]> {
@@ -18,7 +21,8 @@ export function headerPairs(h: HeadersInput | undefined): Array<[string, string]
     return [...(h as Iterable<readonly [string, string]>)].map((p) => [String(p[0]), String(p[1])] as [string, string]);
   }
   const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(h as Record<string, string | undefined>)) if (v !== undefined) out.push([k, String(v)]);
+  for (const [k, v] of Object.entries(h as Record<string, string | undefined>))
+    if (v !== undefined) out.push([k, String(v)]);
   return out;
 }
 

@@ -19,10 +19,17 @@ export interface MiddlewareRequest {
 }
 
 /** One step of the chain: return a Response, usually by calling `next`. */
-export type Middleware = (req: MiddlewareRequest, next: (req: MiddlewareRequest) => Promise<Response>) => Promise<Response>;
+export type Middleware = (
+  req: MiddlewareRequest,
+  next: (req: MiddlewareRequest) => Promise<Response>,
+) => Promise<Response>;
 
 /** Runs `chain` around `send`: chain[0] is outermost. */
-export function runChain(chain: readonly Middleware[], req: MiddlewareRequest, send: (req: MiddlewareRequest) => Promise<Response>): Promise<Response> {
+export function runChain(
+  chain: readonly Middleware[],
+  req: MiddlewareRequest,
+  send: (req: MiddlewareRequest) => Promise<Response>,
+): Promise<Response> {
   const step = (i: number, r: MiddlewareRequest): Promise<Response> => {
     if (i === chain.length) return send(r);
     try {

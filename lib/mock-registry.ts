@@ -40,7 +40,8 @@ export function mockCount(): number {
 
 /** Registers `handler` for `origin`; the newest registration for an origin answers. */
 export function registerMock(origin: string, handler: MockHandler): { restore(): void; calls: MiddlewareRequest[] } {
-  if (typeof handler !== "function") throw new HansomError("invalid_option", "mockOrigin needs a handler function", { phase: "input" });
+  if (typeof handler !== "function")
+    throw new HansomError("invalid_option", "mockOrigin needs a handler function", { phase: "input" });
   const key = originOf(parseUrl(origin));
   const entry: Entry = { handler, calls: [] };
   const list = mocks.get(key) ?? [];
@@ -80,7 +81,9 @@ function bytesSource(bytes: Uint8Array): BodySource {
     },
     cancel: () => {},
     detach: () => {
-      throw new HansomError("invalid_option", "detach() is not available on a mocked response: there is no socket", { phase: "body" });
+      throw new HansomError("invalid_option", "detach() is not available on a mocked response: there is no socket", {
+        phase: "body",
+      });
     },
   };
 }
@@ -91,41 +94,90 @@ function responseSource(res: Response): BodySource {
   return {
     read: (sink) => {
       const pump = (): void => {
-        it.next().then((r) => {
-          if (r.done) sink.end(res.trailers);
-          else if (sink.data(r.value)) pump();
-        }, (e: unknown) => sink.error(e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e, phase: "body" })));
+        it.next().then(
+          (r) => {
+            if (r.done) sink.end(res.trailers);
+            else if (sink.data(r.value)) pump();
+          },
+          (e: unknown) =>
+            sink.error(
+              e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e, phase: "body" }),
+            ),
+        );
       };
       pump();
     },
     cancel: () => void res.close(),
     detach: () => {
-      throw new HansomError("invalid_option", "detach() is not available on a mocked response: there is no socket", { phase: "body" });
+      throw new HansomError("invalid_option", "detach() is not available on a mocked response: there is no socket", {
+        phase: "body",
+      });
     },
   };
 }
 
 /** One hop answered by `entry`: what sendHop returns for a real connection. */
-export async function mockedHop(entry: Entry, req: { method: string; url: string; headers: Array<[string, string]>; body: EncodedBody | null; options: RequestOptions }) {
-  const call: MiddlewareRequest = { method: req.method, url: req.url, headers: new Headers(req.headers), body: await collect(req.body), options: req.options };
+export async function mockedHop(
+  entry: Entry,
+  req: {
+    method: string;
+    url: string;
+    headers: Array<[string, string]>;
+    body: EncodedBody | null;
+    options: RequestOptions;
+  },
+) {
+  const call: MiddlewareRequest = {
+    method: req.method,
+    url: req.url,
+    headers: new Headers(req.headers),
+    body: await collect(req.body),
+    options: req.options,
+  };
   entry.calls.push(call);
   const answer = await entry.handler(call);
   const started = Date.now();
   const noBody = req.method === "HEAD";
   if (answer instanceof Response) {
-    const head: ResponseHead = { status: answer.status, statusText: answer.statusText, httpVersion: answer.httpVersion, rawHeaders: answer.rawHeaders, contentLength: null };
+    const head: ResponseHead = {
+      status: answer.status,
+      statusText: answer.statusText,
+      httpVersion: answer.httpVersion,
+      rawHeaders: answer.rawHeaders,
+      contentLength: null,
+    };
     const source = noBody || answer.body === null ? null : responseSource(answer);
-    return { head, source, empty: false, peer: MOCK_ADDRESS, local: MOCK_ADDRESS, reused: false, timings: { firstByte: Date.now() - started } };
+    return {
+      head,
+      source,
+      empty: false,
+      peer: MOCK_ADDRESS,
+      local: MOCK_ADDRESS,
+      reused: false,
+      timings: { firstByte: Date.now() - started },
+    };
   }
   const a = answer ?? {};
   const status = a.status ?? 200;
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new HansomError("invalid_option", `A mock answered with status ${status}: it must be an integer from 100 to 999`, { phase: "response" });
+  if (!Number.isInteger(status) || status < 100 || status > 999)
+    throw new HansomError(
+      "invalid_option",
+      `A mock answered with status ${status}: it must be an integer from 100 to 999`,
+      { phase: "response" },
+    );
   const rawHeaders = headerPairs(a.headers);
   const encoded = await encodeBody(a.body);
   const bytes = (await collect(encoded)) ?? new Uint8Array(0);
-  if (encoded?.contentType && !rawHeaders.some(([k]) => k.toLowerCase() === "content-type")) rawHeaders.push(["content-type", encoded.contentType]);
+  if (encoded?.contentType && !rawHeaders.some(([k]) => k.toLowerCase() === "content-type"))
+    rawHeaders.push(["content-type", encoded.contentType]);
   const bodiless = noBody || status === 204 || status === 304 || (status >= 100 && status < 200);
-  const head: ResponseHead = { status, statusText: "", httpVersion: "1.1", rawHeaders, contentLength: bodiless ? null : bytes.byteLength };
+  const head: ResponseHead = {
+    status,
+    statusText: "",
+    httpVersion: "1.1",
+    rawHeaders,
+    contentLength: bodiless ? null : bytes.byteLength,
+  };
   return {
     head,
     source: bodiless || bytes.byteLength === 0 ? null : bytesSource(bytes),

@@ -45,14 +45,24 @@ function bad(message: string, cause?: unknown): never {
   throw new HansomError("invalid_option", message, { phase: "input", cause });
 }
 
-const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "string" ? JSON.stringify(v) : typeof v === "object" || typeof v === "function" ? typeof v : String(v));
+const describe = (v: unknown): string =>
+  v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "an array"
+      : typeof v === "string"
+        ? JSON.stringify(v)
+        : typeof v === "object" || typeof v === "function"
+          ? typeof v
+          : String(v);
 
 const boolean = (v: unknown, name: string): void => {
   if (typeof v !== "boolean") bad(`Option ${name} must be a boolean, got ${describe(v)}`);
 };
 const millis = (v: unknown, name: string): void => {
   if (v === Infinity) return;
-  if (typeof v !== "number" || !(v >= 0)) bad(`Option ${name} must be a number of milliseconds >= 0 or Infinity, got ${describe(v)}`);
+  if (typeof v !== "number" || !(v >= 0))
+    bad(`Option ${name} must be a number of milliseconds >= 0 or Infinity, got ${describe(v)}`);
 };
 const fn = (v: unknown, name: string): void => {
   if (typeof v !== "function") bad(`Option ${name} must be a function, got ${describe(v)}`);
@@ -70,12 +80,16 @@ function checkTls(v: unknown, name: string): void {
   object(v, name, "an object");
   const t = v as Record<string, unknown>;
   for (const k of Object.keys(t)) if (!TLS_KEYS.has(k)) bad(`Unknown TLS option ${name}.${k}${hint(k, TLS_KEYS)}`);
-  if (t.ca !== undefined && !(isPem(t.ca) || (Array.isArray(t.ca) && t.ca.every(isPem)))) bad(`Option ${name}.ca must be PEM text or bytes, or a list of them`);
-  for (const k of ["cert", "key"]) if (t[k] !== undefined && !isPem(t[k])) bad(`Option ${name}.${k} must be PEM text or bytes`);
+  if (t.ca !== undefined && !(isPem(t.ca) || (Array.isArray(t.ca) && t.ca.every(isPem))))
+    bad(`Option ${name}.ca must be PEM text or bytes, or a list of them`);
+  for (const k of ["cert", "key"])
+    if (t[k] !== undefined && !isPem(t[k])) bad(`Option ${name}.${k} must be PEM text or bytes`);
   if (t.servername !== undefined && typeof t.servername !== "string") bad(`Option ${name}.servername must be a string`);
-  if (t.alpn !== undefined && !(Array.isArray(t.alpn) && t.alpn.every((p) => typeof p === "string"))) bad(`Option ${name}.alpn must be a list of strings`);
+  if (t.alpn !== undefined && !(Array.isArray(t.alpn) && t.alpn.every((p) => typeof p === "string")))
+    bad(`Option ${name}.alpn must be a list of strings`);
   const mv = t.minVersion;
-  if (mv !== undefined && !TLS_VERSIONS.includes(mv as string)) bad(`Option ${name}.minVersion must be "TLSv1.2" or "TLSv1.3" (or an older TLSv1.x), got ${describe(mv)}`);
+  if (mv !== undefined && !TLS_VERSIONS.includes(mv as string))
+    bad(`Option ${name}.minVersion must be "TLSv1.2" or "TLSv1.3" (or an older TLSv1.x), got ${describe(mv)}`);
 }
 
 /** Every option, by name. Typed on RequestOptions' keys, so a new option must be entered here. */
@@ -90,14 +104,23 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   },
   body: { scope: "request", check: anything }, // checked as it is encoded (body.ts)
   withBody: { scope: "mode", check: boolean },
-  maxBody: { scope: "request", check: (v, n) => (typeof v === "number" && v >= 0) || bad(`Option ${n} must be a byte count >= 0, got ${describe(v)}`) },
+  maxBody: {
+    scope: "request",
+    check: (v, n) =>
+      (typeof v === "number" && v >= 0) || bad(`Option ${n} must be a byte count >= 0, got ${describe(v)}`),
+  },
   followRedirect: { scope: "request", check: boolean },
-  maxRedirect: { scope: "request", check: (v, n) => (Number.isInteger(v) && (v as number) >= 0) || bad(`Option ${n} must be an integer >= 0, got ${describe(v)}`) },
+  maxRedirect: {
+    scope: "request",
+    check: (v, n) =>
+      (Number.isInteger(v) && (v as number) >= 0) || bad(`Option ${n} must be an integer >= 0, got ${describe(v)}`),
+  },
   forceRedirect: { scope: "request", check: boolean },
   basicAuth: {
     scope: "request",
     check: (v, n) => {
-      if (!(Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string"))) bad(`Option ${n} must be [user, password]`);
+      if (!(Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string")))
+        bad(`Option ${n} must be [user, password]`);
       // base64 on the wire hides a CR/LF from the encoder: check the parts themselves.
       for (const part of v as string[]) assertHeaderValue("Authorization", part);
     },
@@ -105,7 +128,8 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   cookie: {
     scope: "request",
     check: (v, n) => {
-      if (!(typeof v === "string" || (Array.isArray(v) && v.every((c) => typeof c === "string")))) bad(`Option ${n} must be a string or a list of strings`);
+      if (!(typeof v === "string" || (Array.isArray(v) && v.every((c) => typeof c === "string"))))
+        bad(`Option ${n} must be a string or a list of strings`);
       for (const c of Array.isArray(v) ? v : [v as string]) assertHeaderValue("Cookie", c);
     },
   },
@@ -118,31 +142,54 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
     scope: "connection",
     key: true,
     check: (v, n) => {
-      if (!(Array.isArray(v) && v.length > 0 && v.every((p) => p === "h2" || p === "http/1.1"))) bad(`Option ${n} must be a non-empty list of "h2" and "http/1.1", got ${describe(v)}`);
+      if (!(Array.isArray(v) && v.length > 0 && v.every((p) => p === "h2" || p === "http/1.1")))
+        bad(`Option ${n} must be a non-empty list of "h2" and "http/1.1", got ${describe(v)}`);
     },
   },
   http2PriorKnowledge: { scope: "connection", key: true, check: boolean },
-  socketPath: { scope: "connection", key: true, check: (v, n) => (typeof v === "string" && v !== "" && !v.includes("\0")) || bad(`Option ${n} must be a Unix socket path, got ${describe(v)}`) },
+  socketPath: {
+    scope: "connection",
+    key: true,
+    check: (v, n) =>
+      (typeof v === "string" && v !== "" && !v.includes("\0")) ||
+      bad(`Option ${n} must be a Unix socket path, got ${describe(v)}`),
+  },
   connectTimeout: { scope: "connection", check: millis },
   recvTimeout: { scope: "request", check: millis },
   checkoutTimeout: { scope: "request", check: millis },
   pool: {
     scope: "request",
-    check: (v, n) => v === false || (typeof v === "object" && v !== null && typeof (v as Pool).stats === "function") || bad(`Option ${n} must be a Pool or false`),
+    check: (v, n) =>
+      v === false ||
+      (typeof v === "object" && v !== null && typeof (v as Pool).stats === "function") ||
+      bad(`Option ${n} must be a Pool or false`),
   },
   pathEncode: { scope: "request", check: fn },
   signal: {
     scope: "request",
     check: (v, n) => {
       const s = v as AbortSignal;
-      if (!(typeof v === "object" && v !== null && typeof s.aborted === "boolean" && typeof s.addEventListener === "function")) bad(`Option ${n} must be an AbortSignal`);
+      if (
+        !(
+          typeof v === "object" &&
+          v !== null &&
+          typeof s.aborted === "boolean" &&
+          typeof s.addEventListener === "function"
+        )
+      )
+        bad(`Option ${n} must be an AbortSignal`);
     },
   },
-  async: { scope: "mode", check: (v, n) => v === true || v === "once" || v === false || bad(`Option ${n} must be true or "once", got ${describe(v)}`) },
+  async: {
+    scope: "mode",
+    check: (v, n) =>
+      v === true || v === "once" || v === false || bad(`Option ${n} must be true or "once", got ${describe(v)}`),
+  },
   streamTo: {
     scope: "mode",
     check: (v, n) => {
-      if (!(typeof v === "object" && v !== null && typeof (v as WritableStream).getWriter === "function")) bad(`Option ${n} must be a WritableStream`);
+      if (!(typeof v === "object" && v !== null && typeof (v as WritableStream).getWriter === "function"))
+        bad(`Option ${n} must be a WritableStream`);
       if ((v as WritableStream).locked) bad(`Option ${n} is locked: another writer holds that WritableStream`);
     },
   },
@@ -153,27 +200,52 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
   query: {
     scope: "request",
     check: (v, n) => {
-      const ok = (typeof URLSearchParams !== "undefined" && v instanceof URLSearchParams) ||
+      const ok =
+        (typeof URLSearchParams !== "undefined" && v instanceof URLSearchParams) ||
         (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) ||
-        (typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => ["string", "number", "boolean"].includes(typeof x)));
-      if (!ok) bad(`Option ${n} must be a record of strings, numbers and booleans, a list of [name, value] pairs, or a URLSearchParams`);
+        (typeof v === "object" &&
+          v !== null &&
+          !Array.isArray(v) &&
+          Object.values(v).every((x) => ["string", "number", "boolean"].includes(typeof x)));
+      if (!ok)
+        bad(
+          `Option ${n} must be a record of strings, numbers and booleans, a list of [name, value] pairs, or a URLSearchParams`,
+        );
     },
   },
-  baseUrl: { scope: "request", check: (v, n) => typeof v === "string" || v instanceof URL || bad(`Option ${n} must be a string or a URL, got ${describe(v)}`) },
+  baseUrl: {
+    scope: "request",
+    check: (v, n) =>
+      typeof v === "string" || v instanceof URL || bad(`Option ${n} must be a string or a URL, got ${describe(v)}`),
+  },
   throwHttpErrors: { scope: "request", check: boolean },
   middleware: {
     scope: "request",
-    check: (v, n) => (Array.isArray(v) && v.every((f) => typeof f === "function")) || bad(`Option ${n} must be a list of functions (req, next) => Promise<Response>`),
+    check: (v, n) =>
+      (Array.isArray(v) && v.every((f) => typeof f === "function")) ||
+      bad(`Option ${n} must be a list of functions (req, next) => Promise<Response>`),
   },
   retry: { scope: "request", check: (v) => void resolveRetry(v as RequestOptions["retry"]) },
   cookieJar: {
     scope: "request",
     check: (v, n) => {
       const j = v as { getCookieString?: unknown; setCookie?: unknown };
-      if (!(typeof v === "object" && v !== null && typeof j.getCookieString === "function" && typeof j.setCookie === "function")) bad(`Option ${n} must be a CookieJar or an object with getCookieString(url) and setCookie(cookie, url)`);
+      if (
+        !(
+          typeof v === "object" &&
+          v !== null &&
+          typeof j.getCookieString === "function" &&
+          typeof j.setCookie === "function"
+        )
+      )
+        bad(`Option ${n} must be a CookieJar or an object with getCookieString(url) and setCookie(cookie, url)`);
     },
   },
-  maxHeaderSize: { scope: "request", check: (v, n) => (typeof v === "number" && v >= 1) || bad(`Option ${n} must be a byte count >= 1, got ${describe(v)}`) },
+  maxHeaderSize: {
+    scope: "request",
+    check: (v, n) =>
+      (typeof v === "number" && v >= 1) || bad(`Option ${n} must be a byte count >= 1, got ${describe(v)}`),
+  },
 };
 
 const NAMES: ReadonlySet<string> = new Set(Object.keys(OPTIONS));
@@ -215,14 +287,20 @@ export function validateOptions(o: unknown): void {
 }
 
 /** Names of the options that are part of the pool key, in a fixed order. */
-export const KEY_OPTIONS: ReadonlyArray<keyof RequestOptions> = (Object.keys(OPTIONS) as Array<keyof RequestOptions>).filter((k) => OPTIONS[k].key);
+export const KEY_OPTIONS: ReadonlyArray<keyof RequestOptions> = (
+  Object.keys(OPTIONS) as Array<keyof RequestOptions>
+).filter((k) => OPTIONS[k].key);
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
 /** Upper-cases a known method given in any case; sends an unknown token as given. */
 export function normalizeMethod(method: string): string {
   if (typeof method !== "string" || !isToken(method)) {
-    throw new HansomError("invalid_header", `Invalid HTTP method ${JSON.stringify(String(method))}: it must be an RFC 9110 token`, { phase: "input" });
+    throw new HansomError(
+      "invalid_header",
+      `Invalid HTTP method ${JSON.stringify(String(method))}: it must be an RFC 9110 token`,
+      { phase: "input" },
+    );
   }
   const up = method.toUpperCase();
   return KNOWN_METHODS.has(up) ? up : method;

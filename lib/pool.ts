@@ -100,15 +100,20 @@ export class Pool {
   constructor(opts: PoolOptions = {}) {
     if (typeof opts !== "object" || opts === null) throw invalid("Pool options must be an object");
     const max = opts.maxConnections ?? 50;
-    if (!Number.isInteger(max) || max < 1) throw invalid(`Option maxConnections must be a positive integer, got ${String(max)}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw invalid(`Option maxConnections must be a positive integer, got ${String(max)}`);
     const idle = opts.idleTimeout ?? 2000;
-    if (typeof idle !== "number" || !(idle >= 0)) throw invalid(`Option idleTimeout must be a number of milliseconds >= 0, got ${String(idle)}`);
+    if (typeof idle !== "number" || !(idle >= 0))
+      throw invalid(`Option idleTimeout must be a number of milliseconds >= 0, got ${String(idle)}`);
     const co = opts.checkoutTimeout;
-    if (co !== undefined && (typeof co !== "number" || !(co >= 0))) throw invalid(`Option checkoutTimeout must be a number of milliseconds >= 0, got ${String(co)}`);
+    if (co !== undefined && (typeof co !== "number" || !(co >= 0)))
+      throw invalid(`Option checkoutTimeout must be a number of milliseconds >= 0, got ${String(co)}`);
     const mw = opts.middleware ?? [];
-    if (!Array.isArray(mw) || !mw.every((f) => typeof f === "function")) throw invalid("Option middleware must be a list of functions (req, next) => Promise<Response>");
+    if (!Array.isArray(mw) || !mw.every((f) => typeof f === "function"))
+      throw invalid("Option middleware must be a list of functions (req, next) => Promise<Response>");
     for (const k of Object.keys(opts)) {
-      if (!["maxConnections", "idleTimeout", "checkoutTimeout", "middleware"].includes(k)) throw invalid(`Unknown Pool option ${JSON.stringify(k)}`);
+      if (!["maxConnections", "idleTimeout", "checkoutTimeout", "middleware"].includes(k))
+        throw invalid(`Unknown Pool option ${JSON.stringify(k)}`);
     }
     this.middleware = [...mw];
     this.maxConnections = max;
@@ -127,7 +132,12 @@ export class Pool {
    * console.log(pool.stats().free); // 1 when the server kept the connection alive
    */
   stats(): PoolStats {
-    return { inUse: this.#inFlight, free: this.#idleCount, queued: this.#queue.length, maxConnections: this.maxConnections };
+    return {
+      inUse: this.#inFlight,
+      free: this.#idleCount,
+      queued: this.#queue.length,
+      maxConnections: this.maxConnections,
+    };
   }
 
   /**
@@ -145,11 +155,19 @@ export class Pool {
     for (const list of this.#idle.values()) for (const i of list) this.#dropIdle(i, false);
     this.#idle.clear();
     this.#idleCount = 0;
-    for (const w of this.#queue.splice(0)) this.#settle(w, new HansomError("closed", "The pool was closed", { phase: "checkout" }));
+    for (const w of this.#queue.splice(0))
+      this.#settle(w, new HansomError("closed", "The pool was closed", { phase: "checkout" }));
   }
 
   /** @internal A connection for `key`: one with room, a new one from dial(), or the next free one. */
-  checkout(key: string, dial: Dial, timeout: number, signal?: AbortSignal, fresh = false, multiplex = false): Promise<HttpConnection> {
+  checkout(
+    key: string,
+    dial: Dial,
+    timeout: number,
+    signal?: AbortSignal,
+    fresh = false,
+    multiplex = false,
+  ): Promise<HttpConnection> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const ready = fresh ? null : this.#take(key);
     if (ready) return Promise.resolve(ready);
@@ -164,7 +182,14 @@ export class Pool {
       const w: Waiter = { key, fresh, multiplex, dial, resolve, reject, timer: undefined, signal, onAbort: undefined };
       w.timer = timer(() => {
         this.#remove(w);
-        this.#settle(w, new HansomError("checkout_timeout", `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`, { phase: "checkout" }));
+        this.#settle(
+          w,
+          new HansomError(
+            "checkout_timeout",
+            `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`,
+            { phase: "checkout" },
+          ),
+        );
       }, timeout);
       if (signal) {
         w.onAbort = () => {
@@ -252,23 +277,26 @@ export class Pool {
       if (n > 0) this.#dialing.set(key, n);
       else this.#dialing.delete(key);
     };
-    return dial().then((c) => {
-      settled();
-      this.#hold(c);
-      // Waiters for this key may share it (HTTP/2), or, if it is not multiplexed, dial their own.
-      if (this.#queue.length > 0) queueMicrotask(() => this.#serveQueue());
-      return c;
-    }, (e: unknown) => {
-      settled();
-      this.#serveQueue();
-      throw e;
-    });
+    return dial().then(
+      (c) => {
+        settled();
+        this.#hold(c);
+        // Waiters for this key may share it (HTTP/2), or, if it is not multiplexed, dial their own.
+        if (this.#queue.length > 0) queueMicrotask(() => this.#serveQueue());
+        return c;
+      },
+      (e: unknown) => {
+        settled();
+        this.#serveQueue();
+        throw e;
+      },
+    );
   }
 
   /** Serves waiters in order: a connection with room, else a new one while the limit allows. */
   #serveQueue(): void {
     let full = false;
-    for (let i = 0; i < this.#queue.length;) {
+    for (let i = 0; i < this.#queue.length; ) {
       const w = this.#queue[i]!;
       const ready = w.fresh ? null : this.#take(w.key);
       if (ready) {

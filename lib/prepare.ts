@@ -27,7 +27,10 @@ function resolveBase(url: string | URL, baseUrl: string | URL | undefined): stri
   try {
     return new URL(url, baseUrl).href;
   } catch (e) {
-    throw new HansomError("invalid_url", `Invalid URL: ${JSON.stringify(url)} cannot be resolved against baseUrl`, { phase: "input", cause: e });
+    throw new HansomError("invalid_url", `Invalid URL: ${JSON.stringify(url)} cannot be resolved against baseUrl`, {
+      phase: "input",
+      cause: e,
+    });
   }
 }
 
@@ -53,7 +56,12 @@ function withQuery(url: string | URL, pairs: Array<[string, string]>): string | 
  * Checks a request's input once, before anything is sent: the method, every option (unknown
  * names included), the URL and the header fields. Throws the HansomError a caller should see.
  */
-export function prepareRequest(method: string, url: string | URL, opts: RequestOptions, baseHeaders?: Array<[string, string]>): PreparedRequest {
+export function prepareRequest(
+  method: string,
+  url: string | URL,
+  opts: RequestOptions,
+  baseHeaders?: Array<[string, string]>,
+): PreparedRequest {
   const m = normalizeMethod(method);
   validateOptions(opts);
   let target = resolveBase(url, opts.baseUrl);
@@ -74,7 +82,8 @@ export function prepareRequest(method: string, url: string | URL, opts: RequestO
     }
     if (text === undefined) throw invalid("Option json must be a JSON value (not undefined or a function)");
     o = { ...opts, body: text };
-    if (!pairs.some(([k]) => k.toLowerCase() === "content-type")) pairs = [...pairs, ["Content-Type", "application/json"]];
+    if (!pairs.some(([k]) => k.toLowerCase() === "content-type"))
+      pairs = [...pairs, ["Content-Type", "application/json"]];
   }
   const own = new HeaderFields(pairs);
   return { method: m, url: u, opts: o, headers: baseHeaders ? own.over(baseHeaders) : own };

@@ -11,7 +11,14 @@ import { Http2Connection } from "./http2/connection.ts";
 import { DEFAULTS } from "./option-registry.ts";
 
 /** The connection for a freshly opened socket. */
-export function connectionFor(u: ParsedUrl, opts: RequestOptions, route: Route, key: string, sock: RawSocket, release: Release): HttpConnection {
+export function connectionFor(
+  u: ParsedUrl,
+  opts: RequestOptions,
+  route: Route,
+  key: string,
+  sock: RawSocket,
+  release: Release,
+): HttpConnection {
   // An HTTP proxy forwards HTTP/1.1 requests in absolute form; h2 needs the socket end to end.
   const h2 = route.absoluteForm ? false : u.scheme === "https" ? sock.alpn === "h2" : opts.http2PriorKnowledge === true;
   if (!h2) return new Http1Connection(key, sock, release);

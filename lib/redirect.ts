@@ -21,7 +21,13 @@ export function isRedirect(status: number): boolean {
  * The plan for following `status` after `method`, or null when it is not followed.
  * `replayable` says whether the body (if any) can be sent again.
  */
-export function planRedirect(status: number, method: string, hasBody: boolean, replayable: boolean, force: boolean): RedirectPlan | null {
+export function planRedirect(
+  status: number,
+  method: string,
+  hasBody: boolean,
+  replayable: boolean,
+  force: boolean,
+): RedirectPlan | null {
   const safe = method === "GET" || method === "HEAD";
   if (status === 303) {
     // RFC 9110 §15.4.4: the follow-up is a GET (HEAD stays HEAD).

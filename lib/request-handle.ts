@@ -95,7 +95,8 @@ class Pushable implements AsyncIterable<Uint8Array> {
   push(chunk: Uint8Array): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#discarding) return Promise.resolve();
-    if (this.#ended) return Promise.reject(new HansomError("closed", "The request body was already finished", { phase: "send" }));
+    if (this.#ended)
+      return Promise.reject(new HansomError("closed", "The request body was already finished", { phase: "send" }));
     return new Promise<void>((resolve, reject) => {
       const item: Item = {
         chunk,
@@ -172,7 +173,8 @@ export class StreamedRequest implements RequestHandle {
         // Once the response is in, nothing more of the body is sent (hackney stops too):
         // pending and later writes settle instead of waiting for a reader that is gone.
         () => this.#body.discard(),
-        (e: unknown) => this.#body.fail(e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e })),
+        (e: unknown) =>
+          this.#body.fail(e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e })),
       );
     }
     return this.#response;
@@ -188,7 +190,12 @@ export class StreamedRequest implements RequestHandle {
       let b = boundaryFromContentType(this.#headers.find(([k]) => k.toLowerCase() === "content-type")?.[1] ?? null);
       const extra: Array<[string, string]> = [];
       if (!b) {
-        if (this.#response) throw new HansomError("multipart_error", "writeMultipart() needs a multipart Content-Type, and the request head was already sent without one", { phase: "send" });
+        if (this.#response)
+          throw new HansomError(
+            "multipart_error",
+            "writeMultipart() needs a multipart Content-Type, and the request head was already sent without one",
+            { phase: "send" },
+          );
         b = newBoundary();
         extra.push(["Content-Type", `multipart/form-data; boundary=${b}`]);
       }
@@ -205,7 +212,10 @@ export class StreamedRequest implements RequestHandle {
         this.#begin();
         this.#body.end();
       },
-      abort: (reason) => this.#body.fail(new HansomError("aborted", "The request body stream was aborted", { cause: reason, phase: "send" })),
+      abort: (reason) =>
+        this.#body.fail(
+          new HansomError("aborted", "The request body stream was aborted", { cause: reason, phase: "send" }),
+        ),
     });
     return this.#writable;
   }

@@ -9,7 +9,7 @@ import type { BodySource, HttpConnection, Release, RequestSpec, ResponseHead } f
 import { connectionFor } from "./protocol-choice.ts";
 import { Response } from "./response.ts";
 import type { RedirectRecord } from "./response.ts";
-import { defaultPool, Pool } from "./pool.ts";
+import { defaultPool, type Pool } from "./pool.ts";
 import { getAdapter } from "./runtime/index.ts";
 import type { SocketAdapter } from "./runtime/socket.ts";
 import { parseUrl, authority, originOf, requestTarget, resolveUrl } from "./url.ts";
@@ -44,7 +44,14 @@ const USER_AGENT = "hansom/0.1";
 /** Where a request gets its connection: a pool, a fresh socket, or one Connection. */
 export interface Dispatcher {
   /** `fresh`: a new connection, not an idle one (the retry after a stale keep-alive socket). */
-  checkout(key: string, dial: () => Promise<HttpConnection>, timeout: number, signal?: AbortSignal, fresh?: boolean, multiplex?: boolean): Promise<HttpConnection>;
+  checkout(
+    key: string,
+    dial: () => Promise<HttpConnection>,
+    timeout: number,
+    signal?: AbortSignal,
+    fresh?: boolean,
+    multiplex?: boolean,
+  ): Promise<HttpConnection>;
   release: Release;
   /** The pool's own checkoutTimeout, used when the request sets none. */
   checkoutTimeout?: number;
@@ -85,7 +92,12 @@ function buildHeaders(hop: Hop, opts: RequestOptions, route: Route, jarCookie: s
     const cred = opts.basicAuth ?? (hop.url.user || hop.url.password ? [hop.url.user, hop.url.password] : null);
     if (cred) out.push(["Authorization", `Basic ${base64(`${cred[0]}:${cred[1]}`)}`]);
   }
-  const own = hop.sameOrigin && opts.cookie !== undefined ? (Array.isArray(opts.cookie) ? opts.cookie.join("; ") : opts.cookie) : "";
+  const own =
+    hop.sameOrigin && opts.cookie !== undefined
+      ? Array.isArray(opts.cookie)
+        ? opts.cookie.join("; ")
+        : opts.cookie
+      : "";
   if (own || jarCookie) {
     const c = own && jarCookie ? `${own}; ${jarCookie}` : own || jarCookie;
     // One Cookie header (RFC 6265 §5.4): the option joins a caller's Cookie header if there is one.
@@ -107,7 +119,9 @@ function framedBody(body: EncodedBody | null, headers: HeaderFields): EncodedBod
   if (cl !== undefined) {
     const n = Number(cl);
     if (!/^\d+$/.test(cl.trim()) || !Number.isSafeInteger(n)) {
-      throw new HansomError("invalid_header", "The Content-Length header must be a non-negative integer", { phase: "input" });
+      throw new HansomError("invalid_header", "The Content-Length header must be a non-negative integer", {
+        phase: "input",
+      });
     }
     return n === body.length ? body : { ...body, length: n };
   }
@@ -132,19 +146,39 @@ function poolKey(u: ParsedUrl, opts: RequestOptions, route: Route): string {
   return key;
 }
 
-function dialer(adapter: SocketAdapter, u: ParsedUrl, opts: RequestOptions, route: Route, key: string, release: Release, timings: { connect?: number }, started: number): () => Promise<HttpConnection> {
+function dialer(
+  adapter: SocketAdapter,
+  u: ParsedUrl,
+  opts: RequestOptions,
+  route: Route,
+  key: string,
+  release: Release,
+  timings: { connect?: number },
+  started: number,
+): () => Promise<HttpConnection> {
   // ALPN offers the protocols option (RFC 7301); without it nothing is offered and HTTP/1.1 is spoken.
   const tls = opts.protocols ? { ...opts.tls, alpn: opts.protocols } : opts.tls;
   return async () => {
     const socketPath = u.scheme === "http+unix" ? u.host : opts.socketPath;
-    const sock = await route.open(adapter, { target: u, socketPath, timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout, signal: opts.signal, tls, insecure: opts.insecure });
+    const sock = await route.open(adapter, {
+      target: u,
+      socketPath,
+      timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout,
+      signal: opts.signal,
+      tls,
+      insecure: opts.insecure,
+    });
     timings.connect = Date.now() - started;
     return connectionFor(u, opts, route, key, sock, release);
   };
 }
 
 /** The pool key and dial function for `u` under `opts` (Connection opens its socket with it). */
-export async function dialFor(u: ParsedUrl, opts: RequestOptions, release: Release): Promise<{ key: string; dial: () => Promise<HttpConnection> }> {
+export async function dialFor(
+  u: ParsedUrl,
+  opts: RequestOptions,
+  release: Release,
+): Promise<{ key: string; dial: () => Promise<HttpConnection> }> {
   const adapter = await getAdapter();
   const route = routeFor(opts.proxy, u, adapter, opts.proxyTls);
   const key = poolKey(u, opts, route);
@@ -165,7 +199,11 @@ function dispatcherOf(pool: Pool | false | undefined): Dispatcher {
   const p = pool ?? defaultPool;
   let d = dispatchers.get(p);
   if (!d) {
-    d = { checkout: (k, dl, t, s, f, m) => p.checkout(k, dl, t, s, f, m), release: p.release, checkoutTimeout: p.checkoutTimeout };
+    d = {
+      checkout: (k, dl, t, s, f, m) => p.checkout(k, dl, t, s, f, m),
+      release: p.release,
+      checkoutTimeout: p.checkoutTimeout,
+    };
     dispatchers.set(p, d);
   }
   return d;
@@ -187,7 +225,15 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   }
   const body = framedBody(encoded, req.headers);
   const dispatcher = hooks.dispatcher ?? dispatcherOf(opts.pool);
-  const ctx: HopContext = { opts, adapter, dispatcher, started, acceptEncoding, jar: opts.cookieJar ?? null, retry: resolveRetry(opts.retry) };
+  const ctx: HopContext = {
+    opts,
+    adapter,
+    dispatcher,
+    started,
+    acceptEncoding,
+    jar: opts.cookieJar ?? null,
+    retry: resolveRetry(opts.retry),
+  };
   const maxRedirect = opts.maxRedirect ?? DEFAULTS.maxRedirect;
   const redirects: RedirectRecord[] = [];
   let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
@@ -195,7 +241,16 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   for (;;) {
     const { head, source, empty, peer, local, reused, timings, attempts } = await sendWithRetries(hop, ctx);
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
-    const plan = location !== undefined ? planRedirect(head.status, hop.method, hop.body !== null, hop.body?.replayable ?? true, opts.forceRedirect ?? false) : null;
+    const plan =
+      location !== undefined
+        ? planRedirect(
+            head.status,
+            hop.method,
+            hop.body !== null,
+            hop.body?.replayable ?? true,
+            opts.forceRedirect ?? false,
+          )
+        : null;
     const res = new Response({
       head,
       source,
@@ -227,7 +282,11 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
     });
     if (!plan || location === undefined) {
       if (opts.throwHttpErrors && head.status >= 400) {
-        throw new HansomError("http_error", `The server answered ${head.status}${head.statusText ? ` ${head.statusText}` : ""} (throwHttpErrors)`, { phase: "response", method: hop.method, url: displayUrl(hop.url), response: res });
+        throw new HansomError(
+          "http_error",
+          `The server answered ${head.status}${head.statusText ? ` ${head.statusText}` : ""} (throwHttpErrors)`,
+          { phase: "response", method: hop.method, url: displayUrl(hop.url), response: res },
+        );
       }
       if (opts.withBody) {
         try {
@@ -243,20 +302,32 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
       target = resolveUrl(location, hop.url.href);
     } catch (e) {
       await res.close();
-      throw new HansomError("invalid_url", `The redirect Location is not a usable http(s) URL (${(e as Error).message})`, { cause: e, phase: "response", method: hop.method, url: displayUrl(hop.url) });
+      throw new HansomError(
+        "invalid_url",
+        `The redirect Location is not a usable http(s) URL (${(e as Error).message})`,
+        { cause: e, phase: "response", method: hop.method, url: displayUrl(hop.url) },
+      );
     }
     // Small redirect bodies are drained so the connection is reused; large ones are dropped.
     if (head.contentLength !== null && head.contentLength <= 65536) await res.skip().catch(() => {});
     else await res.close();
     redirects.push({ status: head.status, url: target, headers: head.rawHeaders });
     if (redirects.length > maxRedirect) {
-      throw new HansomError("max_redirect", `More than ${maxRedirect} redirects (maxRedirect); the last pointed to ${target}`, { phase: "response", method: hop.method, url: displayUrl(hop.url) });
+      throw new HansomError(
+        "max_redirect",
+        `More than ${maxRedirect} redirects (maxRedirect); the last pointed to ${target}`,
+        { phase: "response", method: hop.method, url: displayUrl(hop.url) },
+      );
     }
     const next = parseUrl(target);
     // A server must not be able to send the client to a local Unix socket (a Docker socket,
     // say): http+unix is followed only within the same socket.
     if (next.scheme === "http+unix" && originOf(next) !== originOf(hop.url)) {
-      throw new HansomError("invalid_url", "Refusing to follow a redirect to an http+unix URL from another origin", { phase: "response", method: hop.method, url: displayUrl(hop.url) });
+      throw new HansomError("invalid_url", "Refusing to follow a redirect to an http+unix URL from another origin", {
+        phase: "response",
+        method: hop.method,
+        url: displayUrl(hop.url),
+      });
     }
     hooks.onRedirect?.({ type: plan.seeOther ? "see_other" : "redirect", url: target, headers: head.rawHeaders });
     const sameOrigin = hop.sameOrigin && originOf(next) === firstOrigin;
@@ -271,7 +342,10 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
 /** A TypeError or RangeError from checking a body is bad input: a HansomError like the rest. */
 function inputError(e: unknown): never {
   if (e instanceof HansomError) throw e;
-  throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, { cause: e, phase: "input" });
+  throw new HansomError("invalid_option", `Invalid request body: ${(e as Error)?.message ?? e}`, {
+    cause: e,
+    phase: "input",
+  });
 }
 
 /** The first value of a response field (`lower` is a lower-case name), or null. */
@@ -312,14 +386,21 @@ async function sendWithRetries(hop: Hop, ctx: HopContext): Promise<HopResult & {
     try {
       r = await sendHop(hop, ctx, jarCookie);
     } catch (e) {
-      const delay = retry && replayable && e instanceof HansomError ? retryDelay(retry, attempt, { method: hop.method, errorCode: e.code }) : null;
+      const delay =
+        retry && replayable && e instanceof HansomError
+          ? retryDelay(retry, attempt, { method: hop.method, errorCode: e.code })
+          : null;
       if (delay === null) throw e;
       await sleep(delay, opts.signal);
       continue;
     }
     if (jar) await storeCookies(jar, hop.url.href, r.head.rawHeaders);
     if (retry && replayable) {
-      const delay = retryDelay(retry, attempt, { method: hop.method, status: r.head.status, retryAfterHeader: headerValue(r.head, "retry-after") });
+      const delay = retryDelay(retry, attempt, {
+        method: hop.method,
+        status: r.head.status,
+        retryAfterHeader: headerValue(r.head, "retry-after"),
+      });
       if (delay !== null) {
         // The answer is dropped: small bodies are drained so the connection is reused.
         if (r.source) await discardBody(r.source, r.head);
@@ -346,13 +427,19 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
   const wire = buildHeaders(hop, opts, route, jarCookie);
   if (acceptEncoding && !hop.headers.has("accept-encoding")) wire.push(["Accept-Encoding", acceptEncoding]);
   const mock = mockCount() > 0 ? mockFor(originOf(hop.url)) : undefined;
-  if (mock) return mockedHop(mock, { method: hop.method, url: hop.url.href, headers: wire, body: hop.body, options: opts });
+  if (mock)
+    return mockedHop(mock, { method: hop.method, url: hop.url.href, headers: wire, body: hop.body, options: opts });
   const key = poolKey(hop.url, opts, route);
   const timings: { connect?: number; firstByte?: number; total?: number } = {};
   const dial = dialer(adapter, hop.url, opts, route, key, dispatcher.release, timings, started);
-  const checkoutTimeout = opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
+  const checkoutTimeout =
+    opts.checkoutTimeout ?? dispatcher.checkoutTimeout ?? opts.connectTimeout ?? DEFAULTS.connectTimeout;
   const path = requestTarget(hop.url, opts.pathEncode);
-  const multiplex = route.absoluteForm ? false : hop.url.scheme === "https" ? opts.protocols?.includes("h2") === true : opts.http2PriorKnowledge === true;
+  const multiplex = route.absoluteForm
+    ? false
+    : hop.url.scheme === "https"
+      ? opts.protocols?.includes("h2") === true
+      : opts.http2PriorKnowledge === true;
   // A pathEncode that returns CR/LF or spaces is refused before any connection (RFC 9112 §3.2).
   assertRequestTarget(path);
   const spec: RequestSpec = {
@@ -401,7 +488,10 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
 }
 
 /** Throttled upload progress: at most every 64 KiB or 100 ms, and the last byte. */
-function uploadProgress(opts: RequestOptions, body: EncodedBody | null): ((n: number, done?: boolean) => void) | undefined {
+function uploadProgress(
+  opts: RequestOptions,
+  body: EncodedBody | null,
+): ((n: number, done?: boolean) => void) | undefined {
   const cb = opts.onProgress;
   if (!cb || !body) return undefined;
   const total = body.length ?? undefined;

@@ -120,7 +120,11 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array<ArrayBuff
     if (!cb) return;
     const now = Date.now();
     // At most every 64 KiB or 100 ms, plus the final count.
-    if (final ? this.#loaded !== this.#lastReport : this.#loaded - this.#lastReport >= 65536 || now - this.#reportedAt >= 100) {
+    if (
+      final
+        ? this.#loaded !== this.#lastReport
+        : this.#loaded - this.#lastReport >= 65536 || now - this.#reportedAt >= 100
+    ) {
       this.#lastReport = this.#loaded;
       this.#reportedAt = now;
       cb({ phase: "download", loaded: this.#loaded, total: this.#limits.total });
@@ -189,7 +193,8 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array<ArrayBuff
     this.#q = [];
     this.#qBytes = 0;
     this.keep = null;
-    if (!this.#done && !this.#err) this.#err = new HansomError("closed", "The connection was detached", { phase: "body" });
+    if (!this.#done && !this.#err)
+      this.#err = new HansomError("closed", "The connection was detached", { phase: "body" });
     this.#limits.onSettle?.();
     return q;
   }

@@ -1,5 +1,5 @@
 // Response: status and headers at once, the body read once by whichever way the caller picks.
-import { HansomError, limitError } from "./errors.ts";
+import { HansomError } from "./errors.ts";
 import type { BodySource, HttpVersion, ResponseHead } from "./exchange.ts";
 import type { SocketAddress } from "./runtime/socket.ts";
 import { BodyChannel } from "./response-body.ts";
@@ -96,7 +96,14 @@ type BodyState =
   /** Read on elsewhere (stopAsync): the chunks already taken, then the rest. */
   | { kind: "continued"; rest: AsyncIterator<Uint8Array<ArrayBuffer>> }
   /** Taken by one reader. `channel` is set when it reads from the connection. */
-  | { kind: "reading"; reader: Reader; it: AsyncIterator<Uint8Array<ArrayBuffer>>; channel: BodyChannel | null; source: BodySource | null; multipart: MultipartDecoder | null }
+  | {
+      kind: "reading";
+      reader: Reader;
+      it: AsyncIterator<Uint8Array<ArrayBuffer>>;
+      channel: BodyChannel | null;
+      source: BodySource | null;
+      multipart: MultipartDecoder | null;
+    }
   /** Handed over with detach(). */
   | { kind: "detached" }
   /** Dropped with close(). */
@@ -149,10 +156,13 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     this.peer = init.info.peer;
     this.local = init.info.local;
     const src = init.source;
-    this.#state = init.empty ? { kind: "buffered", bytes: EMPTY }
-      : !src ? { kind: "none" }
-      : h.status === 101 ? { kind: "upgraded", source: src }
-      : { kind: "unread", source: src };
+    this.#state = init.empty
+      ? { kind: "buffered", bytes: EMPTY }
+      : !src
+        ? { kind: "none" }
+        : h.status === 101
+          ? { kind: "upgraded", source: src }
+          : { kind: "unread", source: src };
     this.#limits = { ...init.limits, onEnd: () => (this.#info.timings.total = Date.now() - init.startedAt) };
     const ce = init.decoders && this.#state.kind === "unread" ? this.headers.get("content-encoding") : null;
     if (ce) {
@@ -210,7 +220,11 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    */
   get trailers(): Array<[string, string]> | null {
     const st = this.#state;
-    return st.kind === "reading" ? (st.channel?.trailers ?? null) : st.kind === "buffered" ? (st.trailers ?? null) : null;
+    return st.kind === "reading"
+      ? (st.channel?.trailers ?? null)
+      : st.kind === "buffered"
+        ? (st.trailers ?? null)
+        : null;
   }
 
   /**
@@ -323,7 +337,10 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      throw new HansomError("bad_response", `The response body is not valid JSON: ${(e as Error).message}`, { cause: e, phase: "body" });
+      throw new HansomError("bad_response", `The response body is not valid JSON: ${(e as Error).message}`, {
+        cause: e,
+        phase: "body",
+      });
     }
   }
 
@@ -402,7 +419,9 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const ct = this.headers.get("content-type");
     const b = boundaryFromContentType(ct);
     if (!b) {
-      throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${ct ?? "none"})`, { phase: "body" });
+      throw new HansomError("bad_response", `The response is not multipart (Content-Type: ${ct ?? "none"})`, {
+        phase: "body",
+      });
     }
     const decoder = new MultipartDecoder(this.#take("multipart()"), b, { maxHeaderSize: this.#limits.maxHeaderSize });
     if (this.#state.kind === "reading") this.#state.multipart = decoder;
@@ -420,7 +439,8 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    */
   async skipPart(): Promise<void> {
     const st = this.#state;
-    if (st.kind !== "reading" || !st.multipart) throw new HansomError("body_used", "skipPart() needs a multipart() reader in progress", { phase: "body" });
+    if (st.kind !== "reading" || !st.multipart)
+      throw new HansomError("body_used", "skipPart() needs a multipart() reader in progress", { phase: "body" });
     await st.multipart.skipPart();
   }
 
@@ -456,7 +476,12 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const st = this.#state;
     const reading = st.kind === "reading" && st.channel && !st.channel.finished ? st : null;
     const source = st.kind === "unread" || st.kind === "upgraded" ? st.source : reading ? reading.source : null;
-    if (!source) throw new HansomError("closed", "This response has no connection to detach (no body, or already read, released or closed)", { phase: "body" });
+    if (!source)
+      throw new HansomError(
+        "closed",
+        "This response has no connection to detach (no body, or already read, released or closed)",
+        { phase: "body" },
+      );
     const d = source.detach();
     // Body bytes read ahead but not yet taken by the reader come first, then the raw wire bytes.
     const queued = reading ? reading.channel!.detachQueued() : [];
@@ -477,14 +502,19 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   /** Hands the body to its one reader; a second reader is body_used. */
   #take(reader: Reader, maxLength?: number): AsyncIterator<Uint8Array<ArrayBuffer>> {
     const st = this.#state;
-    const max = maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody) ? maxLength : this.#limits.maxBody;
+    const max =
+      maxLength !== undefined && (this.#limits.maxBody === undefined || maxLength < this.#limits.maxBody)
+        ? maxLength
+        : this.#limits.maxBody;
     let it: AsyncIterator<Uint8Array<ArrayBuffer>>;
     let channel: BodyChannel | null = null;
     switch (st.kind) {
       case "reading":
       case "detached":
       case "closed":
-        throw new HansomError("body_used", `The response body was already read; ${reader} cannot read it again`, { phase: "body" });
+        throw new HansomError("body_used", `The response body was already read; ${reader} cannot read it again`, {
+          phase: "body",
+        });
       case "none":
         it = onceIterator(EMPTY, maxLength);
         break;
@@ -501,7 +531,7 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       case "unread": {
         // skip() discards: maxBody guards what a reader keeps, not what it throws away; and
         // with a decoder, maxBody counts decoded bytes, so the channel carries no limit.
-        const decoder = reader === "skip()" ? null : this.#decoder?.() ?? null;
+        const decoder = reader === "skip()" ? null : (this.#decoder?.() ?? null);
         // bytes() and skip() drive the read to its end themselves: nothing can abandon them
         // half way, so they need no finalization entry (one fewer per request on the hot path).
         const whole = reader === "bytes()" || reader === "skip()";
@@ -525,7 +555,14 @@ export class Response implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         break;
       }
     }
-    this.#state = { kind: "reading", reader, it, channel, source: st.kind === "unread" ? st.source : null, multipart: null };
+    this.#state = {
+      kind: "reading",
+      reader,
+      it,
+      channel,
+      source: st.kind === "unread" ? st.source : null,
+      multipart: null,
+    };
     return it;
   }
 

@@ -51,7 +51,14 @@ export const DEFAULT_STATUS_CODES: readonly number[] = [408, 413, 429, 500, 502,
  * same way), `tls_error` and `proxy_error` (configuration), `bad_response` (the server spoke
  * nonsense), `checkout_timeout` (the local pool is saturated; retrying adds to its queue).
  */
-export const RETRY_ERROR_CODES: ReadonlySet<string> = new Set(["econnreset", "econnrefused", "closed", "connect_timeout", "recv_timeout", "nxdomain"]);
+export const RETRY_ERROR_CODES: ReadonlySet<string> = new Set([
+  "econnreset",
+  "econnrefused",
+  "closed",
+  "connect_timeout",
+  "recv_timeout",
+  "nxdomain",
+]);
 /** Statuses on which Retry-After is honoured (got's and ky's rule). */
 const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([413, 429, 503]);
 
@@ -75,9 +82,13 @@ export function resolveRetry(opt: number | RetryOptions | undefined): RetryPolic
     return opt === 0 ? null : makePolicy({ limit: opt });
   }
   if (typeof opt !== "object" || opt === null || Array.isArray(opt)) {
-    throw invalid("retry", `expected a number or an object, got ${opt === null ? "null" : Array.isArray(opt) ? "an array" : typeof opt}`);
+    throw invalid(
+      "retry",
+      `expected a number or an object, got ${opt === null ? "null" : Array.isArray(opt) ? "an array" : typeof opt}`,
+    );
   }
-  for (const k of Object.keys(opt)) if (!KEYS.has(k)) throw invalid(`retry.${k}`, `unknown option (known: ${[...KEYS].join(", ")})`);
+  for (const k of Object.keys(opt))
+    if (!KEYS.has(k)) throw invalid(`retry.${k}`, `unknown option (known: ${[...KEYS].join(", ")})`);
   const policy = makePolicy(opt);
   return policy.limit === 0 ? null : policy;
 }
@@ -103,7 +114,8 @@ function makePolicy(o: RetryOptions): RetryPolicy {
   if (typeof maxDelay !== "number" || Number.isNaN(maxDelay) || maxDelay < 0) {
     throw invalid("retry.maxDelay", `must be a non-negative number of ms, got ${String(maxDelay)}`);
   }
-  if (o.backoff !== undefined && typeof o.backoff !== "function") throw invalid("retry.backoff", "must be a function (attempt) => ms");
+  if (o.backoff !== undefined && typeof o.backoff !== "function")
+    throw invalid("retry.backoff", "must be a function (attempt) => ms");
   const retryAfter = o.retryAfter ?? true;
   if (typeof retryAfter !== "boolean") throw invalid("retry.retryAfter", `must be a boolean, got ${typeof retryAfter}`);
   return { limit, methods, statusCodes, backoff: o.backoff ?? ((n) => fullJitter(n, maxDelay)), maxDelay, retryAfter };
@@ -131,7 +143,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  * retry: past the limit, a method or status not listed, an error that is not a network
  * failure, a Retry-After beyond maxDelay, or a 413 without Retry-After (as got does).
  */
-export function retryDelay(policy: RetryPolicy, attempt: number, ctx: RetryContext, now: number = Date.now()): number | null {
+export function retryDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  ctx: RetryContext,
+  now: number = Date.now(),
+): number | null {
   if (!(attempt >= 1 && attempt <= policy.limit)) return null;
   if (!policy.methods.has(ctx.method.toUpperCase())) return null;
   if (ctx.errorCode !== undefined) {
@@ -148,7 +165,11 @@ export function retryDelay(policy: RetryPolicy, attempt: number, ctx: RetryConte
     return null;
   }
   const ms = policy.backoff(attempt);
-  if (typeof ms !== "number" || !(ms >= 0)) throw invalid("retry.backoff", `returned ${String(ms)} for attempt ${attempt}; it must return a non-negative number of ms`);
+  if (typeof ms !== "number" || !(ms >= 0))
+    throw invalid(
+      "retry.backoff",
+      `returned ${String(ms)} for attempt ${attempt}; it must return a non-negative number of ms`,
+    );
   return Math.min(ms, policy.maxDelay);
 }
 
@@ -164,10 +185,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener("abort", onAbort);
       reject(abortError(signal));
     };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.min(Math.max(0, ms), MAX_TIMER));
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER),
+    );
     signal?.addEventListener("abort", onAbort);
   });
 }

@@ -44,8 +44,13 @@ const STRATEGIES: { readonly [K in Route["kind"]]: Strategy } = {
     headers: [],
     open: (adapter, s) =>
       adapter.connect({
-        host: s.target.host, port: s.target.port, path: s.socketPath, tls: s.target.scheme === "https" ? (s.tls ?? {}) : undefined,
-        insecure: s.insecure, timeout: s.timeout, signal: s.signal,
+        host: s.target.host,
+        port: s.target.port,
+        path: s.socketPath,
+        tls: s.target.scheme === "https" ? (s.tls ?? {}) : undefined,
+        insecure: s.insecure,
+        timeout: s.timeout,
+        signal: s.signal,
       }),
   }),
   // Plain http through an HTTP proxy: absolute-form requests, credentials in Proxy-Authorization;
@@ -75,7 +80,12 @@ function tunnelled(p: ProxyRoute): Route {
     absoluteForm: false,
     headers: [],
     open: (adapter, s) =>
-      openTunnel(adapter, p, { host: s.target.host, port: s.target.port, secure: s.target.scheme === "https" }, { timeout: s.timeout, signal: s.signal, tls: s.tls, insecure: s.insecure }),
+      openTunnel(
+        adapter,
+        p,
+        { host: s.target.host, port: s.target.port, secure: s.target.scheme === "https" },
+        { timeout: s.timeout, signal: s.signal, tls: s.tls, insecure: s.insecure },
+      ),
   };
 }
 
@@ -86,7 +96,12 @@ const DIRECT_HTTPS = STRATEGIES.direct(null, { scheme: "https" } as ParsedUrl);
  * The route to `target` under the proxy option (null/undefined: direct), with `proxyTls` for an
  * https:// proxy. Throws invalid_option or invalid_url for a bad proxy option, before any connection.
  */
-export function routeFor(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter, proxyTls?: ProxyTlsOptions): Route {
+export function routeFor(
+  opt: ProxyOption | undefined,
+  target: ParsedUrl,
+  adapter: SocketAdapter,
+  proxyTls?: ProxyTlsOptions,
+): Route {
   // The common case, no proxy: one shared route object per scheme (it depends on nothing else).
   if (opt === undefined) return target.scheme === "https" ? DIRECT_HTTPS : DIRECT_HTTP;
   const p = resolveProxy(opt, target, adapter, proxyTls);

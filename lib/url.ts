@@ -250,7 +250,10 @@ function unixUrl(auth: string, rest: string): ParsedUrl {
   } catch {
     throw invalid("Invalid URL: the socket path of an http+unix URL is not valid percent-encoding");
   }
-  if (host === "") throw invalid("Invalid URL: an http+unix URL needs the socket path as its host, e.g. http+unix://%2Fvar%2Frun%2Fapp.sock/");
+  if (host === "")
+    throw invalid(
+      "Invalid URL: an http+unix URL needs the socket path as its host, e.g. http+unix://%2Fvar%2Frun%2Fapp.sock/",
+    );
   if (/[\x00]/.test(host)) throw invalid("Invalid URL: NUL in the socket path");
   const u = parseUrl(`http://unix${rest}`);
   const out: ParsedUrl = { ...u, scheme: "http+unix", host, port: 0, user: "", password: "", href: "" };

@@ -9,11 +9,29 @@ after(() => pool.close());
 const srv = await httpServer(async (req, res) => {
   const body = await readBody(req);
   if (req.url === "/bye") res.setHeader("connection", "close");
-  res.end(JSON.stringify({ url: req.url, method: req.method, body: body.toString(), te: req.headers["transfer-encoding"] ?? null, cl: req.headers["content-length"] ?? null, h: req.headers["x-base"] ?? null, ct: req.headers["content-type"] ?? null }));
+  res.end(
+    JSON.stringify({
+      url: req.url,
+      method: req.method,
+      body: body.toString(),
+      te: req.headers["transfer-encoding"] ?? null,
+      cl: req.headers["content-length"] ?? null,
+      h: req.headers["x-base"] ?? null,
+      ct: req.headers["content-type"] ?? null,
+    }),
+  );
 });
 after(() => srv.close());
 
-interface Echo { url: string; method: string; body: string; te: string | null; cl: string | null; h: string | null; ct: string | null }
+interface Echo {
+  url: string;
+  method: string;
+  body: string;
+  te: string | null;
+  cl: string | null;
+  h: string | null;
+  ct: string | null;
+}
 
 test("connection - requests in sequence on one socket, base headers on each", async () => {
   const before = srv.accepted;
@@ -91,7 +109,13 @@ test("stream body - write, writable and response(); chunked unless Content-Lengt
 test("stream body - pipeTo the writable with backpressure", async () => {
   const h = await request("POST", `${srv.url}/pipe`, { pool, body: "stream" });
   const chunks = Array.from({ length: 50 }, (_, i) => new TextEncoder().encode(`${i},`));
-  await new ReadableStream<Uint8Array>({ pull(c) { const x = chunks.shift(); if (x) c.enqueue(x); else c.close(); } }).pipeTo(h.writable);
+  await new ReadableStream<Uint8Array>({
+    pull(c) {
+      const x = chunks.shift();
+      if (x) c.enqueue(x);
+      else c.close();
+    },
+  }).pipeTo(h.writable);
   const e = await (await h.response()).json<Echo>();
   assert.equal(e.body.split(",").length, 51);
 });
@@ -126,11 +150,19 @@ test("expect 100-continue - the body waits for 100, and is not sent after a fina
     });
   });
   try {
-    const res = await request("POST", `${raw.url}/go`, { pool: false, body: "payload", headers: { expect: "100-continue" } });
+    const res = await request("POST", `${raw.url}/go`, {
+      pool: false,
+      body: "payload",
+      headers: { expect: "100-continue" },
+    });
     assert.equal(await res.text(), "ok");
     assert.deepEqual(seen, ["head:0", "body:payload"]);
     seen.length = 0;
-    const r2 = await request("POST", `${raw.url}/refuse`, { pool: false, body: "payload", headers: { expect: "100-continue" } });
+    const r2 = await request("POST", `${raw.url}/refuse`, {
+      pool: false,
+      body: "payload",
+      headers: { expect: "100-continue" },
+    });
     assert.equal(r2.status, 417);
     await r2.text();
     await sleep(150);
@@ -212,7 +244,10 @@ test("errors - HansomError carries code, method and URL without credentials", as
   const dead = await rawServer(() => {});
   const url = dead.url.replace("//", "//user:secret@");
   await dead.close();
-  const e = await request("GET", `${url}/p`, { pool: false }).then(() => null, (x: HansomError) => x);
+  const e = await request("GET", `${url}/p`, { pool: false }).then(
+    () => null,
+    (x: HansomError) => x,
+  );
   assert.ok(e instanceof HansomError);
   assert.equal(e.code, "econnrefused");
   assert.equal(e.method, "GET");
@@ -220,7 +255,7 @@ test("errors - HansomError carries code, method and URL without credentials", as
   assert.ok(e.url?.endsWith("/p"));
 });
 
-test("connection - request() takes body: \"stream\" and async like request(); its headers replace the connection's", async () => {
+test('connection - request() takes body: "stream" and async like request(); its headers replace the connection\'s', async () => {
   const conn = await connect(srv.url, { headers: { "x-base": "conn" } });
   try {
     const h = await conn.request("POST", "/s", { body: "stream" });

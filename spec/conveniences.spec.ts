@@ -18,10 +18,15 @@ test("conveniences - json sends the value with its Content-Type; with body too i
   const srv = await echo();
   const pool = new Pool();
   try {
-    const r = await (await post(`${srv.url}/x`, { pool, json: { a: [1, "two"], b: null } })).json() as { ct: string; body: string };
+    const r = (await (await post(`${srv.url}/x`, { pool, json: { a: [1, "two"], b: null } })).json()) as {
+      ct: string;
+      body: string;
+    };
     assert.equal(r.ct, "application/json");
     assert.deepEqual(JSON.parse(r.body), { a: [1, "two"], b: null });
-    const own = await (await post(`${srv.url}/x`, { pool, json: 5, headers: { "content-type": "application/vnd.x+json" } })).json() as { ct: string; body: string };
+    const own = (await (
+      await post(`${srv.url}/x`, { pool, json: 5, headers: { "content-type": "application/vnd.x+json" } })
+    ).json()) as { ct: string; body: string };
     assert.deepEqual([own.ct, own.body], ["application/vnd.x+json", "5"]);
     assert.equal((await rejection(post(`${srv.url}/x`, { pool, json: {}, body: "x" }))).code, "invalid_option");
     const cyclic: Record<string, unknown> = {};
@@ -38,17 +43,31 @@ test("conveniences - query is appended in order; baseUrl resolves relative urls 
   const srv = await echo();
   const pool = new Pool();
   try {
-    const a = await (await get(`${srv.url}/p?x=1#frag`, { pool, query: { q: "a b", n: 2, t: true } })).json() as { url: string };
+    const a = (await (await get(`${srv.url}/p?x=1#frag`, { pool, query: { q: "a b", n: 2, t: true } })).json()) as {
+      url: string;
+    };
     assert.equal(a.url, "/p?x=1&q=a+b&n=2&t=true");
-    const b = await (await get(`${srv.url}/p`, { pool, query: [["k", "1"], ["k", "2"]] })).json() as { url: string };
+    const b = (await (
+      await get(`${srv.url}/p`, {
+        pool,
+        query: [
+          ["k", "1"],
+          ["k", "2"],
+        ],
+      })
+    ).json()) as { url: string };
     assert.equal(b.url, "/p?k=1&k=2");
-    const c = await (await get(`${srv.url}/p`, { pool, query: new URLSearchParams({ z: "é" }) })).json() as { url: string };
+    const c = (await (await get(`${srv.url}/p`, { pool, query: new URLSearchParams({ z: "é" }) })).json()) as {
+      url: string;
+    };
     assert.equal(c.url, "/p?z=%C3%A9");
-    const d = await (await get("v1/users", { pool, baseUrl: `${srv.url}/api/` })).json() as { url: string };
+    const d = (await (await get("v1/users", { pool, baseUrl: `${srv.url}/api/` })).json()) as { url: string };
     assert.equal(d.url, "/api/v1/users");
-    const e = await (await get("/root", { pool, baseUrl: `${srv.url}/api/` })).json() as { url: string };
+    const e = (await (await get("/root", { pool, baseUrl: `${srv.url}/api/` })).json()) as { url: string };
     assert.equal(e.url, "/root");
-    const f = await (await get(`${srv.url}/abs`, { pool, baseUrl: "http://elsewhere.invalid/" })).json() as { url: string };
+    const f = (await (await get(`${srv.url}/abs`, { pool, baseUrl: "http://elsewhere.invalid/" })).json()) as {
+      url: string;
+    };
     assert.equal(f.url, "/abs", "an absolute url ignores baseUrl");
   } finally {
     await pool.close();

@@ -37,7 +37,14 @@ test("cookie jar - RFC 6265 §3.1: Secure and HttpOnly cookies beside a domain c
   assert.equal(jar.getCookieString("https://example.com/"), "SID=31d4d96e407aad42; lang=en-US");
   assert.equal(jar.getCookieString("http://example.com/"), "lang=en-US", "Secure only on https");
   const [sid] = jar.cookies("https://example.com/");
-  assert.deepEqual(sid, { name: "SID", value: "31d4d96e407aad42", domain: "example.com", path: "/", secure: true, httpOnly: true });
+  assert.deepEqual(sid, {
+    name: "SID",
+    value: "31d4d96e407aad42",
+    domain: "example.com",
+    path: "/",
+    secure: true,
+    httpOnly: true,
+  });
 });
 
 test("cookie jar - RFC 6265 §3.1: Expires persists a cookie, a past Expires deletes it", () => {
@@ -83,7 +90,10 @@ test("cookie jar - a Domain that does not domain-match the request host is ignor
   jar.setCookie("d=1; Domain=.example.com", "http://www.example.com/");
   jar.setCookie("e=1; Domain=EXAMPLE.com", "http://www.example.com/");
   assert.deepEqual(names(jar, "http://www.example.com/"), ["d", "e"]);
-  assert.deepEqual(jar.cookies().map((c) => c.domain), ["example.com", "example.com"]);
+  assert.deepEqual(
+    jar.cookies().map((c) => c.domain),
+    ["example.com", "example.com"],
+  );
   assert.equal(jar.getCookieString("http://other.com/"), "");
 });
 
@@ -138,7 +148,10 @@ test("cookie jar - Path: default-path from the request, path-match on retrieval"
   jar.setCookie("dflt=1", "http://example.com/a/b/c?x=1");
   jar.setCookie("docs=1; Path=/docs", "http://example.com/");
   jar.setCookie("rel=1; Path=docs", "http://example.com/x/y");
-  assert.deepEqual(jar.cookies().map((c) => c.path), ["/a/b", "/docs", "/x"]);
+  assert.deepEqual(
+    jar.cookies().map((c) => c.path),
+    ["/a/b", "/docs", "/x"],
+  );
   assert.deepEqual(names(jar, "http://example.com/a/b"), ["dflt"]);
   assert.deepEqual(names(jar, "http://example.com/a/b/z"), ["dflt"]);
   assert.deepEqual(names(jar, "http://example.com/a/bc"), []);
@@ -177,7 +190,11 @@ test("cookie jar - Secure: never sent over http, not settable from http, and not
   jar.setCookie("s=evil; Domain=example.com", "http://www.example.com/");
   assert.equal(jar.cookies().length, 1, "http may not shadow a Secure cookie");
   jar.setCookie("s=2", "https://example.com/");
-  assert.deepEqual(jar.cookies().map((c) => [c.value, c.secure]), [["2", false]], "https may replace it");
+  assert.deepEqual(
+    jar.cookies().map((c) => [c.value, c.secure]),
+    [["2", false]],
+    "https may replace it",
+  );
 });
 
 test("cookie jar - __Secure- and __Host- prefixes hold their promises", () => {
@@ -197,12 +214,20 @@ test("cookie jar - HttpOnly and SameSite are kept, and HttpOnly cookies are sent
   jar.setCookie("l=1; SameSite=Lax", "http://example.com/");
   jar.setCookie("x=1; SameSite=bogus", "http://example.com/");
   assert.equal(jar.getCookieString("http://example.com/"), "h=1; l=1; x=1");
-  assert.deepEqual(jar.cookies().map((c) => [c.name, c.httpOnly, c.sameSite]), [["h", true, "Strict"], ["l", false, "Lax"], ["x", false, undefined]]);
+  assert.deepEqual(
+    jar.cookies().map((c) => [c.name, c.httpOnly, c.sameSite]),
+    [
+      ["h", true, "Strict"],
+      ["l", false, "Lax"],
+      ["x", false, undefined],
+    ],
+  );
 });
 
 test("cookie jar - headers with CR, LF or NUL, or no name, are ignored", () => {
   const jar = new CookieJar();
-  for (const h of ["a=b\r\nX: y", "a=b\n", "a\0=b", "a=\0b", "=b", "noequals", ""]) jar.setCookie(h, "http://example.com/");
+  for (const h of ["a=b\r\nX: y", "a=b\n", "a\0=b", "a=\0b", "=b", "noequals", ""])
+    jar.setCookie(h, "http://example.com/");
   assert.equal(jar.cookies().length, 0);
 });
 
@@ -210,7 +235,10 @@ test("cookie jar - a cookie over 4096 bytes is ignored", () => {
   const jar = new CookieJar();
   jar.setCookie(`big=${"x".repeat(4093)}`, "http://example.com/");
   jar.setCookie(`huge=${"x".repeat(4093)}`, "http://example.com/");
-  assert.deepEqual(jar.cookies().map((c) => c.name), ["big"]);
+  assert.deepEqual(
+    jar.cookies().map((c) => c.name),
+    ["big"],
+  );
 });
 
 test("cookie jar - at most 50 cookies per domain: the least recently used go first", () => {
@@ -264,30 +292,68 @@ test("cookie jar - toJSON round trip restores cookies, order and flags; expired 
   assert.equal(json.cookies.length, 4);
   let t = now() + 10_000;
   const restored = new CookieJar({ cookies: json, now: () => t });
-  assert.deepEqual(restored.cookies().map((c) => c.name), ["a", "b", "d"], "c expired in between");
+  assert.deepEqual(
+    restored.cookies().map((c) => c.name),
+    ["a", "b", "d"],
+    "c expired in between",
+  );
   assert.equal(restored.getCookieString("https://www.example.com/p/x"), "b=2");
   assert.equal(restored.getCookieString("https://example.com/"), "a=1; d=4");
   assert.equal(restored.getCookieString("https://sub.example.com/"), "", "host-only stays host-only");
-  assert.deepEqual(restored.cookies().find((c) => c.name === "b"), {
-    name: "b", value: "2", domain: "example.com", path: "/p", secure: true, httpOnly: true, sameSite: "None",
-  });
+  assert.deepEqual(
+    restored.cookies().find((c) => c.name === "b"),
+    {
+      name: "b",
+      value: "2",
+      domain: "example.com",
+      path: "/p",
+      secure: true,
+      httpOnly: true,
+      sameSite: "None",
+    },
+  );
   t += 100_000;
-  assert.deepEqual(restored.cookies().map((c) => c.name), ["b", "d"]);
+  assert.deepEqual(
+    restored.cookies().map((c) => c.name),
+    ["b", "d"],
+  );
   assert.deepEqual(new CookieJar({ cookies: new CookieJar().toJSON() }).cookies(), []);
 });
 
 test("cookie jar - a malformed saved jar is invalid_option", () => {
-  const good = { name: "a", value: "1", domain: "example.com", path: "/", hostOnly: true, secure: false, httpOnly: false, created: 1 };
+  const good = {
+    name: "a",
+    value: "1",
+    domain: "example.com",
+    path: "/",
+    hostOnly: true,
+    secure: false,
+    httpOnly: false,
+    created: 1,
+  };
   for (const bad of [
-    null, "x", [], { cookies: [] }, { version: 2, cookies: [] }, { version: 1 }, { version: 1, cookies: {} },
-    { version: 1, cookies: [{ ...good, name: 1 }] }, { version: 1, cookies: [{ ...good, value: "a\r\nb" }] },
-    { version: 1, cookies: [{ ...good, secure: "no" }] }, { version: 1, cookies: [{ ...good, created: "1" }] },
-    { version: 1, cookies: [{ ...good, path: "rel" }] }, { version: 1, cookies: [{ ...good, sameSite: "strict" }] },
-    { version: 1, cookies: [{ ...good, expires: Number.NaN }] }, { version: 1, cookies: [null] },
+    null,
+    "x",
+    [],
+    { cookies: [] },
+    { version: 2, cookies: [] },
+    { version: 1 },
+    { version: 1, cookies: {} },
+    { version: 1, cookies: [{ ...good, name: 1 }] },
+    { version: 1, cookies: [{ ...good, value: "a\r\nb" }] },
+    { version: 1, cookies: [{ ...good, secure: "no" }] },
+    { version: 1, cookies: [{ ...good, created: "1" }] },
+    { version: 1, cookies: [{ ...good, path: "rel" }] },
+    { version: 1, cookies: [{ ...good, sameSite: "strict" }] },
+    { version: 1, cookies: [{ ...good, expires: Number.NaN }] },
+    { version: 1, cookies: [null] },
   ]) {
     assert.throws(() => new CookieJar({ cookies: bad }), isCode("invalid_option"), JSON.stringify(bad));
   }
-  assert.equal(new CookieJar({ cookies: { version: 1, cookies: [good] } }).getCookieString("http://example.com/"), "a=1");
+  assert.equal(
+    new CookieJar({ cookies: { version: 1, cookies: [good] } }).getCookieString("http://example.com/"),
+    "a=1",
+  );
 });
 
 test("cookie jar - clear() empties it; URLs may be strings or URL objects; bad URLs are invalid_url", () => {

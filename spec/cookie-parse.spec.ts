@@ -4,7 +4,8 @@ import { defaultPath, domainMatch, parseSetCookie, pathMatch, utf8Length } from 
 import { parseCookieDate } from "../lib/cookie-date.ts";
 import { isPublicSuffix } from "../lib/public-suffix.ts";
 
-const at = (y: number, mo: number, d: number, h: number, mi: number, s: number): number => Date.UTC(y, mo - 1, d, h, mi, s);
+const at = (y: number, mo: number, d: number, h: number, mi: number, s: number): number =>
+  Date.UTC(y, mo - 1, d, h, mi, s);
 
 test("cookie date - the formats servers send all parse, as UTC", () => {
   const t = at(2021, 6, 9, 10, 18, 14);
@@ -18,7 +19,8 @@ test("cookie date - the formats servers send all parse, as UTC", () => {
     "wed, 09 JUNE 2021 10:18:14 gmt",
     "2021 Jun 09 10:18:14",
     "Wed, 09 Jun 2021 10:18:14 +0200",
-  ]) assert.equal(parseCookieDate(s), t, s);
+  ])
+    assert.equal(parseCookieDate(s), t, s);
 });
 
 test("cookie date - two-digit years: 70-99 are 19xx, 00-69 are 20xx", () => {
@@ -30,16 +32,34 @@ test("cookie date - two-digit years: 70-99 are 19xx, 00-69 are 20xx", () => {
 
 test("cookie date - missing fields, out-of-range values and days that do not exist fail", () => {
   for (const s of [
-    "", "garbage", "Wed, 09 Jun 2021", "09 Jun 10:18:14", "Jun 2021 10:18:14",
-    "Wed, 32 Jun 2021 10:18:14 GMT", "Wed, 00 Jun 2021 10:18:14 GMT", "31 Jun 2021 10:18:14", "29 Feb 2021 10:18:14",
-    "09 Jun 1600 10:18:14", "09 Jun 2021 24:00:00", "09 Jun 2021 10:60:00", "09 Jun 2021 10:00:60",
-    "09 Jux 2021 10:18:14", "09 Jun 12021 10:18:14", "009 Jun 2021 10:18:14",
-  ]) assert.equal(parseCookieDate(s), null, s);
+    "",
+    "garbage",
+    "Wed, 09 Jun 2021",
+    "09 Jun 10:18:14",
+    "Jun 2021 10:18:14",
+    "Wed, 32 Jun 2021 10:18:14 GMT",
+    "Wed, 00 Jun 2021 10:18:14 GMT",
+    "31 Jun 2021 10:18:14",
+    "29 Feb 2021 10:18:14",
+    "09 Jun 1600 10:18:14",
+    "09 Jun 2021 24:00:00",
+    "09 Jun 2021 10:60:00",
+    "09 Jun 2021 10:00:60",
+    "09 Jux 2021 10:18:14",
+    "09 Jun 12021 10:18:14",
+    "009 Jun 2021 10:18:14",
+  ])
+    assert.equal(parseCookieDate(s), null, s);
   assert.equal(parseCookieDate("29 Feb 2024 00:00:00"), at(2024, 2, 29, 0, 0, 0));
 });
 
 test("cookie parse - name and value, trimmed of spaces and tabs, quotes kept", () => {
-  assert.deepEqual(parseSetCookie("SID=31d4d96e407aad42"), { name: "SID", value: "31d4d96e407aad42", secure: false, httpOnly: false });
+  assert.deepEqual(parseSetCookie("SID=31d4d96e407aad42"), {
+    name: "SID",
+    value: "31d4d96e407aad42",
+    secure: false,
+    httpOnly: false,
+  });
   assert.deepEqual(parseSetCookie(" \ta \t= \t b c \t"), { name: "a", value: "b c", secure: false, httpOnly: false });
   assert.equal(parseSetCookie('q="quoted"')?.value, '"quoted"');
   assert.equal(parseSetCookie("a=b=c")?.value, "b=c");
@@ -47,18 +67,30 @@ test("cookie parse - name and value, trimmed of spaces and tabs, quotes kept", (
 });
 
 test("cookie parse - no '=' or an empty name ignores the header (RFC 6265 §5.2)", () => {
-  for (const h of ["novalue", "=abc", " =abc", "", ";a=b", "; Path=/"]) assert.equal(parseSetCookie(h), null, JSON.stringify(h));
+  for (const h of ["novalue", "=abc", " =abc", "", ";a=b", "; Path=/"])
+    assert.equal(parseSetCookie(h), null, JSON.stringify(h));
 });
 
 test("cookie parse - CR, LF, NUL and other control characters void the header", () => {
-  for (const h of ["a=b\r\nSet-Cookie: c=d", "a=b\n", "a\r=b", "a=\0", "a\x00b=c", "a=b; Path=/\r", "a=b; Domain=x\x7f.com", "a=\x01"]) {
+  for (const h of [
+    "a=b\r\nSet-Cookie: c=d",
+    "a=b\n",
+    "a\r=b",
+    "a=\0",
+    "a\x00b=c",
+    "a=b; Path=/\r",
+    "a=b; Domain=x\x7f.com",
+    "a=\x01",
+  ]) {
     assert.equal(parseSetCookie(h), null, JSON.stringify(h));
   }
   assert.equal(parseSetCookie("a=b\tc")?.value, "b\tc", "HTAB is allowed");
 });
 
 test("cookie parse - attributes are case-insensitive and the last one of a name wins", () => {
-  const c = parseSetCookie("a=b; SECURE; httponly; path=/x; PATH=/y; domain=.Example.COM; Max-Age=10; max-age=20; SameSite=lax; Unknown=1; Version=1")!;
+  const c = parseSetCookie(
+    "a=b; SECURE; httponly; path=/x; PATH=/y; domain=.Example.COM; Max-Age=10; max-age=20; SameSite=lax; Unknown=1; Version=1",
+  )!;
   assert.equal(c.secure, true);
   assert.equal(c.httpOnly, true);
   assert.equal(c.path, "/y");
@@ -72,7 +104,10 @@ test("cookie parse - invalid Max-Age and Expires are ignored, keeping an earlier
   assert.equal(parseSetCookie("a=b; Max-Age=")?.maxAge, undefined);
   assert.equal(parseSetCookie("a=b; Max-Age=+5")?.maxAge, undefined);
   assert.equal(parseSetCookie("a=b; Max-Age=-1")?.maxAge, -1);
-  assert.equal(parseSetCookie("a=b; Expires=Wed, 09 Jun 2021 10:18:14 GMT; Expires=never")?.expires, at(2021, 6, 9, 10, 18, 14));
+  assert.equal(
+    parseSetCookie("a=b; Expires=Wed, 09 Jun 2021 10:18:14 GMT; Expires=never")?.expires,
+    at(2021, 6, 9, 10, 18, 14),
+  );
 });
 
 test("cookie parse - Domain: empty ignored, one leading dot dropped; Path: relative means default", () => {
@@ -133,6 +168,8 @@ test("cookie match - path-match (RFC 6265 §5.1.4)", () => {
 });
 
 test("public suffix - single labels and listed multi-label suffixes; registrable names are not", () => {
-  for (const s of ["com", "uk", "localhost", "co.uk", "com.au", "github.io", "co.jp", "herokuapp.com"]) assert.ok(isPublicSuffix(s), s);
-  for (const s of ["example.com", "example.co.uk", "user.github.io", "uk.com", "co.example"]) assert.ok(!isPublicSuffix(s), s);
+  for (const s of ["com", "uk", "localhost", "co.uk", "com.au", "github.io", "co.jp", "herokuapp.com"])
+    assert.ok(isPublicSuffix(s), s);
+  for (const s of ["example.com", "example.co.uk", "user.github.io", "uk.com", "co.example"])
+    assert.ok(!isPublicSuffix(s), s);
 });

@@ -60,7 +60,11 @@ test("decompress - each coding is decoded through bytes(), text(), for await and
   try {
     for (const coding of Object.keys(ENCODERS)) {
       const a = await get(`${srv.url}/${coding}`, { pool, decompress: true });
-      assert.equal(a.headers.get("content-encoding"), coding === "deflate-raw" ? "deflate" : coding, "headers keep Content-Encoding");
+      assert.equal(
+        a.headers.get("content-encoding"),
+        coding === "deflate-raw" ? "deflate" : coding,
+        "headers keep Content-Encoding",
+      );
       assert.equal(a.info().decoded, coding === "x-gzip" ? "gzip" : coding === "deflate-raw" ? "deflate" : coding);
       assert.equal(await a.text(), text, coding);
       const b = await get(`${srv.url}/${coding}`, { pool, decompress: true });

@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as zlib from "node:zlib";
 import {
-  acceptEncoding, availableCodings, decodeBody, decoderFor, decoderSource, hasNativeDecoder, parseCodings,
+  acceptEncoding,
+  availableCodings,
+  decodeBody,
+  decoderFor,
+  decoderSource,
+  hasNativeDecoder,
+  parseCodings,
 } from "../lib/decompress.ts";
 import type { DecoderFactories } from "../lib/decompress.ts";
 import { zlibFactories, zlibDecoders as nodeDecoders } from "../lib/runtime/node/decompress.ts";
@@ -55,7 +61,12 @@ if (hasZstd) compressors["zstd"] = (b) => u8(zstdCompress!(b));
 const header = (coding: string): string => (coding === "deflate-raw" ? "deflate" : coding);
 
 /** Everything decodeBody yields for these chunks. */
-async function decodeAll(chunks: Uint8Array[], encoding: string, decoders?: DecoderFactories, maxBody?: number): Promise<Uint8Array> {
+async function decodeAll(
+  chunks: Uint8Array[],
+  encoding: string,
+  decoders?: DecoderFactories,
+  maxBody?: number,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of decodeBody(feed(chunks), encoding, { decoders, maxBody })) parts.push(c);
   return concat(parts);
@@ -98,7 +109,9 @@ function usedRoutes(format: string): Array<[string, DecoderFactories | undefined
 }
 
 test("decompress - the runtime's codings: which are native, which zlib, which absent", () => {
-  const table = ["gzip", "deflate", "deflate-raw", "br", "zstd"].map((f) => `${f}=${decoderSource(f, adapter) ?? "none"}`);
+  const table = ["gzip", "deflate", "deflate-raw", "br", "zstd"].map(
+    (f) => `${f}=${decoderSource(f, adapter) ?? "none"}`,
+  );
   console.log(`decompress on ${runtime}: ${table.join(" ")}`);
   const avail = availableCodings(adapter);
   assert.deepEqual(avail.slice(0, 3), ["gzip", "deflate", "br"]);
@@ -126,7 +139,10 @@ test("decompress - every coding, both routes, at every split point and byte by b
   for (const [coding, compress] of Object.entries(compressors)) {
     const wire = compress(plain);
     const format = coding === "x-gzip" ? "gzip" : coding;
-    const ways = coding === "deflate-raw" || coding === "deflate" ? routes("deflate").filter(([, d]) => !d || d["deflate-raw"]) : routes(format);
+    const ways =
+      coding === "deflate-raw" || coding === "deflate"
+        ? routes("deflate").filter(([, d]) => !d || d["deflate-raw"])
+        : routes(format);
     assert.ok(ways.length > 0, `${coding} has a decoder here`);
     for (const [route, decoders] of ways) {
       const label = `${coding} via ${route}`;
@@ -134,15 +150,33 @@ test("decompress - every coding, both routes, at every split point and byte by b
       for (let at = 1; at < wire.length; at++) {
         assert.deepEqual(await decodeAll(cut(wire, [at]), header(coding), decoders), plain, `${label} split at ${at}`);
       }
-      assert.deepEqual(await decodeAll(cut(wire, Array.from({ length: wire.length - 1 }, (_, i) => i + 1)), header(coding), decoders), plain, `${label} byte by byte`);
+      assert.deepEqual(
+        await decodeAll(
+          cut(
+            wire,
+            Array.from({ length: wire.length - 1 }, (_, i) => i + 1),
+          ),
+          header(coding),
+          decoders,
+        ),
+        plain,
+        `${label} byte by byte`,
+      );
     }
   }
 });
 
 test("decompress - deflate is sniffed: zlib-wrapped and raw both decode, even from one-byte chunks", async () => {
   const plain = payload(5000);
-  for (const wire of [u8(zlib.deflateSync(plain)), u8(zlib.deflateRawSync(plain)), u8(zlib.deflateRawSync(plain, { level: 0 }))]) {
-    assert.deepEqual(await decodeAll([wire.subarray(0, 1), wire.subarray(1, 2), wire.subarray(2)], "deflate", adapter), plain);
+  for (const wire of [
+    u8(zlib.deflateSync(plain)),
+    u8(zlib.deflateRawSync(plain)),
+    u8(zlib.deflateRawSync(plain, { level: 0 })),
+  ]) {
+    assert.deepEqual(
+      await decodeAll([wire.subarray(0, 1), wire.subarray(1, 2), wire.subarray(2)], "deflate", adapter),
+      plain,
+    );
     assert.deepEqual(await decodeAll([wire], "Deflate", adapter), plain);
   }
   // Shorter than the two bytes sniffed: still handed to a decoder, which finds it cut short.
@@ -210,7 +244,8 @@ function set(w: Uint8Array, at: number, v: number): Uint8Array {
  * zstd (and Bun's for zstd, which Bun does not use: its native zstd reports it).
  */
 const silentWhenTruncated = (coding: string, route: string): boolean =>
-  route === "zlib" && ((runtime === "deno" && (coding === "br" || coding === "zstd")) || (runtime === "bun" && coding === "zstd"));
+  route === "zlib" &&
+  ((runtime === "deno" && (coding === "br" || coding === "zstd")) || (runtime === "bun" && coding === "zstd"));
 
 test("decompress - corrupt, truncated and uncompressed data are bad_response with the decoder's error as cause", async () => {
   const plain = payload(50000);
@@ -218,13 +253,18 @@ test("decompress - corrupt, truncated and uncompressed data are bad_response wit
     const format = coding === "x-gzip" ? "gzip" : coding === "deflate-raw" ? "deflate" : coding;
     const wire = compress(plain);
     for (const [route, decoders] of usedRoutes(format)) {
-      const cases: Array<[string, Uint8Array]> = [["corrupt", damage[coding]!(wire)], ["uncompressed", payload(50000, true)]];
+      const cases: Array<[string, Uint8Array]> = [
+        ["corrupt", damage[coding]!(wire)],
+        ["uncompressed", payload(50000, true)],
+      ];
       if (!silentWhenTruncated(coding, route)) cases.push(["truncated", wire.subarray(0, wire.length - 3)]);
       for (const [what, bytes] of cases) {
         const src = counted(slices(bytes, 4096));
-        const e = await rejection((async () => {
-          for await (const _ of decodeBody(src, header(coding), { decoders })) void _;
-        })());
+        const e = await rejection(
+          (async () => {
+            for await (const _ of decodeBody(src, header(coding), { decoders })) void _;
+          })(),
+        );
         const label = `${what} ${coding} via ${route}`;
         assert.equal(e.code, "bad_response", `${label}: ${e.message}`);
         assert.equal(e.phase, "body");
@@ -243,9 +283,11 @@ test("decompress - a failure of the source itself is passed on as it is, not as 
     throw closed;
   }
   for (const [route, decoders] of routes("gzip")) {
-    const e = await rejection((async () => {
-      for await (const _ of decodeBody(failing(), "gzip", { decoders })) void _;
-    })());
+    const e = await rejection(
+      (async () => {
+        for await (const _ of decodeBody(failing(), "gzip", { decoders })) void _;
+      })(),
+    );
     assert.equal(e, closed, route);
   }
 });
@@ -287,7 +329,10 @@ test("decompress - the iterator stays failed, and return() gives the source back
 
 test("decompress - next() calls made at once are served in order, one source read at a time", async () => {
   const plain = payload(300000, true);
-  for (const [encoding, wire] of [["gzip", u8(zlib.gzipSync(plain))], ["identity", plain]] as const) {
+  for (const [encoding, wire] of [
+    ["gzip", u8(zlib.gzipSync(plain))],
+    ["identity", plain],
+  ] as const) {
     let reading = 0;
     let overlapped = false;
     const inner = slices(wire, 1000);
@@ -314,7 +359,10 @@ test("decompress - next() calls made at once are served in order, one source rea
 
 test("decompress - a slow consumer holds back the compressed source", async () => {
   const plain = payload(4 * MiB, true);
-  const fixtures: Array<[string, Uint8Array]> = [["gzip", u8(zlib.gzipSync(plain, { level: 1 }))], ["br", u8(zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }))]];
+  const fixtures: Array<[string, Uint8Array]> = [
+    ["gzip", u8(zlib.gzipSync(plain, { level: 1 }))],
+    ["br", u8(zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }))],
+  ];
   if (hasZstd) fixtures.push(["zstd", u8(zstdCompress!(plain))]);
   for (const [coding, wire] of fixtures) {
     for (const [route, decoders] of usedRoutes(coding)) {
@@ -323,7 +371,10 @@ test("decompress - a slow consumer holds back the compressed source", async () =
       const first = await it.next();
       assert.equal(first.done, false);
       await new Promise((r) => setTimeout(r, 50));
-      assert.ok(src.pulled <= 512 * 1024, `${coding} via ${route}: pulled ${src.pulled} of ${wire.length} bytes after one chunk`);
+      assert.ok(
+        src.pulled <= 512 * 1024,
+        `${coding} via ${route}: pulled ${src.pulled} of ${wire.length} bytes after one chunk`,
+      );
       const parts = [first.value as Uint8Array];
       for (;;) {
         const r = await it.next();
@@ -369,18 +420,24 @@ function gzipZeros(mib: number): Uint8Array {
 }
 
 /** Streams `wire` through decodeBody with maxBody 10 MiB; the peak RSS growth and what was pulled. */
-async function bomb(wire: Uint8Array, coding: string, decoders: DecoderFactories | undefined): Promise<{ err: HansomError; growth: number; pulled: number; decoded: number }> {
+async function bomb(
+  wire: Uint8Array,
+  coding: string,
+  decoders: DecoderFactories | undefined,
+): Promise<{ err: HansomError; growth: number; pulled: number; decoded: number }> {
   const src = counted(slices(wire, 16384));
   (globalThis as { gc?: () => void }).gc?.();
   const rss0 = process.memoryUsage().rss;
   let peak = 0;
   let decoded = 0;
-  const err = await rejection((async () => {
-    for await (const c of decodeBody(src, coding, { decoders, maxBody: 10 * MiB })) {
-      decoded += c.byteLength;
-      peak = Math.max(peak, process.memoryUsage().rss - rss0);
-    }
-  })());
+  const err = await rejection(
+    (async () => {
+      for await (const c of decodeBody(src, coding, { decoders, maxBody: 10 * MiB })) {
+        decoded += c.byteLength;
+        peak = Math.max(peak, process.memoryUsage().rss - rss0);
+      }
+    })(),
+  );
   peak = Math.max(peak, process.memoryUsage().rss - rss0);
   return { err, growth: peak, pulled: src.pulled, decoded };
 }
@@ -420,6 +477,9 @@ test("decompress - brotli and zstd bombs stop at maxBody too, through this runti
   for (const [coding, wire] of bombs) {
     const r = await bomb(wire, coding, adapter);
     assert.equal(r.err.code, "body_too_large", `${coding}: ${r.err.message}`);
-    assert.ok(r.growth < 64 * MiB, `${coding} via ${decoderSource(coding, adapter)}: RSS grew ${(r.growth / MiB).toFixed(1)} MiB`);
+    assert.ok(
+      r.growth < 64 * MiB,
+      `${coding} via ${decoderSource(coding, adapter)}: RSS grew ${(r.growth / MiB).toFixed(1)} MiB`,
+    );
   }
 });

@@ -41,7 +41,10 @@ async function collect(it: AsyncIterable<ResponseEvent>): Promise<ResponseEvent[
 test("async - events in order: status, headers, data, done", async () => {
   const s = await request("GET", `${srv.url}/x`, { pool, async: true });
   const evs = await collect(s);
-  assert.deepEqual(evs.map((e) => e.type), ["status", "headers", "data", "done"]);
+  assert.deepEqual(
+    evs.map((e) => e.type),
+    ["status", "headers", "data", "done"],
+  );
   assert.equal((evs[0] as { status: number }).status, 200);
   assert.equal(new TextDecoder().decode((evs[2] as { chunk: Uint8Array }).chunk), "final body");
   assert.equal(pool.stats().inUse, 0);
@@ -49,10 +52,15 @@ test("async - events in order: status, headers, data, done", async () => {
 
 test("async - followed redirects emit redirect and see_other with absolute URLs", async () => {
   const evs = await collect(await request("GET", `${srv.url}/r1`, { pool, async: true, followRedirect: true }));
-  assert.deepEqual(evs.map((e) => e.type), ["redirect", "redirect", "status", "headers", "data", "done"]);
+  assert.deepEqual(
+    evs.map((e) => e.type),
+    ["redirect", "redirect", "status", "headers", "data", "done"],
+  );
   assert.equal((evs[0] as { url: string }).url, `${srv.url}/r2`);
   assert.equal((evs[1] as { url: string }).url, `${srv.url}/final`);
-  const post = await collect(await request("POST", `${srv.url}/post`, { pool, async: true, followRedirect: true, body: "x" }));
+  const post = await collect(
+    await request("POST", `${srv.url}/post`, { pool, async: true, followRedirect: true, body: "x" }),
+  );
   assert.equal(post[0]!.type, "see_other");
   assert.equal((post[0] as { url: string }).url, `${srv.url}/final`);
 });
@@ -126,15 +134,18 @@ test("async - stopAsync() hands the rest to a Response, no byte lost", async () 
 test("streamTo - events go into a WritableStream with backpressure, then it closes", async () => {
   const got: string[] = [];
   let closed = false;
-  const ws = new WritableStream<ResponseEvent>({
-    async write(ev) {
-      got.push(ev.type);
-      await sleep(1);
+  const ws = new WritableStream<ResponseEvent>(
+    {
+      async write(ev) {
+        got.push(ev.type);
+        await sleep(1);
+      },
+      close() {
+        closed = true;
+      },
     },
-    close() {
-      closed = true;
-    },
-  }, { highWaterMark: 1 });
+    { highWaterMark: 1 },
+  );
   await request("GET", `${srv.url}/r1`, { pool, streamTo: ws, followRedirect: true });
   for (let i = 0; i < 100 && !closed; i++) await sleep(10);
   assert.ok(closed);
@@ -146,7 +157,11 @@ test("streamTo - an error aborts the WritableStream with the HansomError", async
   const url = dead.url;
   await dead.close();
   let reason: unknown;
-  const ws = new WritableStream<ResponseEvent>({ abort(r) { reason = r; } });
+  const ws = new WritableStream<ResponseEvent>({
+    abort(r) {
+      reason = r;
+    },
+  });
   await request("GET", url, { streamTo: ws, pool: false });
   for (let i = 0; i < 100 && !reason; i++) await sleep(10);
   assert.ok(reason instanceof HansomError);
@@ -154,15 +169,25 @@ test("streamTo - an error aborts the WritableStream with the HansomError", async
 });
 
 test("async - invalid proxy or body input rejects request() itself", async () => {
-  await assert.rejects(request("GET", `${srv.url}/x`, { async: true, proxy: "ftp://127.0.0.1:1" }), { code: "invalid_url" });
-  await assert.rejects(request("POST", `${srv.url}/x`, { async: true, body: 12345 as unknown as string }), { code: "invalid_option" });
+  await assert.rejects(request("GET", `${srv.url}/x`, { async: true, proxy: "ftp://127.0.0.1:1" }), {
+    code: "invalid_url",
+  });
+  await assert.rejects(request("POST", `${srv.url}/x`, { async: true, body: 12345 as unknown as string }), {
+    code: "invalid_option",
+  });
   await assert.rejects(request("POST", `${srv.url}/x`, { body: "stream", proxy: { host: "", port: 1 } }), HansomError);
 });
 
 test("async - overlapping next() calls each get an event", async () => {
   const s = await request("GET", `${srv.url}/x`, { pool, async: true });
   const all = await Promise.all([s.next(), s.next(), s.next(), s.next(), s.next()]);
-  assert.deepEqual(all.map((r) => (r.done ? "end" : r.value.type)).sort(), ["data", "done", "end", "headers", "status"]);
+  assert.deepEqual(all.map((r) => (r.done ? "end" : r.value.type)).sort(), [
+    "data",
+    "done",
+    "end",
+    "headers",
+    "status",
+  ]);
 });
 
 test("streamTo - the error event is written, then the stream is aborted", async () => {
@@ -171,7 +196,14 @@ test("streamTo - the error event is written, then the stream is aborted", async 
   await dead.close();
   const got: string[] = [];
   let reason: unknown;
-  const ws = new WritableStream<ResponseEvent>({ write(ev) { got.push(ev.type); }, abort(r) { reason = r; } });
+  const ws = new WritableStream<ResponseEvent>({
+    write(ev) {
+      got.push(ev.type);
+    },
+    abort(r) {
+      reason = r;
+    },
+  });
   await request("GET", url, { streamTo: ws, pool: false });
   for (let i = 0; i < 100 && !reason; i++) await sleep(10);
   assert.deepEqual(got, ["error"]);

@@ -34,7 +34,7 @@ test("middleware - order, request changes, a retry by calling next twice, an ans
       order.push(`own ${req.headers.get("x-tag")}`);
       return next({ ...req, url: req.url.replace("/old", "/new") });
     };
-    const a = await (await get(`${srv.url}/old`, { pool, middleware: [own] })).json() as { url: string; tag: string };
+    const a = (await (await get(`${srv.url}/old`, { pool, middleware: [own] })).json()) as { url: string; tag: string };
     assert.deepEqual(a, { url: "/new", tag: "from-pool" });
     assert.deepEqual(order, ["pool", "own from-pool"]);
     const retry: Middleware = async (req, next) => {
@@ -57,7 +57,7 @@ test("middleware - order, request changes, a retry by calling next twice, an ans
     await c.skip();
     assert.equal(calls.length, 1, "middleware runs once per call; the redirect is followed inside next");
     const before = hits;
-    const cached: Middleware = async (_req, _next) => (await get(`${srv.url}/cached`, { pool: false }));
+    const cached: Middleware = async (_req, _next) => await get(`${srv.url}/cached`, { pool: false });
     const d = await get(`${srv.url}/anything`, { pool, middleware: [cached] });
     assert.equal(((await d.json()) as { url: string }).url, "/cached");
     assert.equal(hits, before + 1);

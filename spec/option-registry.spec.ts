@@ -17,7 +17,8 @@ function documentedDefaults(): Map<string, string> {
   const src = readFileSync(join(root, "lib", "options.ts"), "utf8");
   const body = src.slice(src.indexOf("export interface RequestOptions"));
   const out = new Map<string, string>();
-  for (const m of body.matchAll(/\/\*\*([^*]|\*(?!\/))*?@default ([^*\n]+?)\s*\*\/\s*(\w+)\?:/g)) out.set(m[3]!, m[2]!.trim());
+  for (const m of body.matchAll(/\/\*\*([^*]|\*(?!\/))*?@default ([^*\n]+?)\s*\*\/\s*(\w+)\?:/g))
+    out.set(m[3]!, m[2]!.trim());
   return out;
 }
 
@@ -25,10 +26,15 @@ test("option registry - each documented @default is the DEFAULTS value", () => {
   const docs = documentedDefaults();
   assert.ok(docs.size >= Object.keys(DEFAULTS).length, `found ${docs.size} @default tags`);
   for (const [name, value] of Object.entries(DEFAULTS)) {
-    assert.equal(docs.get(name), String(value), `${name}: the doc comment says ${docs.get(name)}, DEFAULTS says ${value}`);
+    assert.equal(
+      docs.get(name),
+      String(value),
+      `${name}: the doc comment says ${docs.get(name)}, DEFAULTS says ${value}`,
+    );
   }
   for (const [name, text] of docs) {
-    if (/^(\d+|true|false)$/.test(text)) assert.ok(name in DEFAULTS, `${name} documents @default ${text} but DEFAULTS has no entry`);
+    if (/^(\d+|true|false)$/.test(text))
+      assert.ok(name in DEFAULTS, `${name} documents @default ${text} but DEFAULTS has no entry`);
   }
 });
 
@@ -45,7 +51,15 @@ test("option registry - every option is known; unknown ones and bad values are i
     }
   };
   assert.equal(code({ recvTimeout: 10, headers: null, signal: undefined }), undefined);
-  for (const bad of [{ recvTimout: 1 }, { followRedirects: true }, { tls: { caa: "x" } }, { tls: { ca: 123 } }, { maxHeaderSize: 0 }, { connectTimeout: -1 }, "nope"]) {
+  for (const bad of [
+    { recvTimout: 1 },
+    { followRedirects: true },
+    { tls: { caa: "x" } },
+    { tls: { ca: 123 } },
+    { maxHeaderSize: 0 },
+    { connectTimeout: -1 },
+    "nope",
+  ]) {
     assert.equal(code(bad), "invalid_option", JSON.stringify(bad));
   }
   assert.equal(code({ headers: { "bad name": "x" } }), "invalid_header");
@@ -53,7 +67,15 @@ test("option registry - every option is known; unknown ones and bad values are i
 });
 
 test("option registry - the pool key options are the connection-shaping ones", () => {
-  assert.deepEqual([...KEY_OPTIONS].sort(), ["http2PriorKnowledge", "insecure", "protocols", "proxy", "proxyTls", "socketPath", "tls"]);
+  assert.deepEqual([...KEY_OPTIONS].sort(), [
+    "http2PriorKnowledge",
+    "insecure",
+    "protocols",
+    "proxy",
+    "proxyTls",
+    "socketPath",
+    "tls",
+  ]);
   for (const k of KEY_OPTIONS) assert.equal(OPTIONS[k].scope, "connection");
 });
 
@@ -64,6 +86,9 @@ test("option registry - the docs' options table lists every option, with DEFAULT
   for (const name of Object.keys(OPTIONS)) assert.ok(rows.has(name), `docs/requests.md has no row for ${name}`);
   for (const [name, value] of Object.entries(DEFAULTS)) {
     const cell = rows.get(name) ?? "";
-    assert.ok(cell.includes(`\`${String(value)}\``), `docs/requests.md says the default of ${name} is ${cell}, DEFAULTS says ${value}`);
+    assert.ok(
+      cell.includes(`\`${String(value)}\``),
+      `docs/requests.md says the default of ${name} is ${cell}, DEFAULTS says ${value}`,
+    );
   }
 });

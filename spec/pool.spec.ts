@@ -97,7 +97,10 @@ test("pool - 20,000 requests ended every way leak nothing", { timeout: 120_000 }
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
-    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), N);
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      N,
+    );
     const s = pool.stats();
     assert.equal(s.inUse, 0, "nothing checked out");
     assert.equal(s.queued, 0);
@@ -106,7 +109,9 @@ test("pool - 20,000 requests ended every way leak nothing", { timeout: 120_000 }
     if ("Deno" in globalThis || "Bun" in globalThis) {
       // Deno's and Bun's node:http servers report a closed socket late (after the client's
       // next connection arrives), so their open count overshoots what the client holds.
-      console.log(`# pool peak check skipped on ${"Deno" in globalThis ? "Deno" : "Bun"} (server-side close events lag); peak seen ${peak()}`);
+      console.log(
+        `# pool peak check skipped on ${"Deno" in globalThis ? "Deno" : "Bun"} (server-side close events lag); peak seen ${peak()}`,
+      );
     } else {
       assert.ok(peak() <= 8, `the server saw ${peak()} sockets open at once (maxConnections 8)`);
     }
@@ -125,7 +130,10 @@ test("pool - checkout_timeout under exhaustion; the waiter leaves the queue", as
   try {
     const held = await get(srv.url, { pool });
     const t0 = Date.now();
-    await assert.rejects(get(srv.url, { pool, checkoutTimeout: 100 }), (e: HansomError) => e.code === "checkout_timeout" && /checkoutTimeout/.test(e.message));
+    await assert.rejects(
+      get(srv.url, { pool, checkoutTimeout: 100 }),
+      (e: HansomError) => e.code === "checkout_timeout" && /checkoutTimeout/.test(e.message),
+    );
     assert.ok(Date.now() - t0 >= 90);
     assert.equal(pool.stats().queued, 0);
     const waiting = get(srv.url, { pool, checkoutTimeout: 2000 });
@@ -212,12 +220,27 @@ test("pool - a stale reused socket: GET retried once, POST rejects closed, a one
   try {
     await (await get(srv.url, { pool })).text();
     assert.equal(await (await get(srv.url, { pool })).text(), "ok", "GET retried on a fresh socket");
-    assert.equal(await (await request("PUT", srv.url, { pool, body: "x" })).text(), "ok", "PUT with a replayable body retried");
-    const e1 = await post(srv.url, { pool, body: "x" }).then(() => null, (e: HansomError) => e);
+    assert.equal(
+      await (await request("PUT", srv.url, { pool, body: "x" })).text(),
+      "ok",
+      "PUT with a replayable body retried",
+    );
+    const e1 = await post(srv.url, { pool, body: "x" }).then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.equal(e1?.code, "closed");
     assert.match(e1!.message, /not idempotent/);
     await (await get(srv.url, { pool })).text();
-    const e2 = await request("PUT", srv.url, { pool, body: (async function* () { yield "once"; })() }).then(() => null, (e: HansomError) => e);
+    const e2 = await request("PUT", srv.url, {
+      pool,
+      body: (async function* () {
+        yield "once";
+      })(),
+    }).then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.equal(e2?.code, "closed");
     assert.match(e2!.message, /one-shot/);
   } finally {
@@ -238,10 +261,24 @@ test("pool - stats() and close(): close drops idle sockets, and the pool can be 
     await pool.close();
     assert.deepEqual([pool.stats().inUse, pool.stats().free], [1, 0]);
     await held.text();
-    assert.deepEqual([pool.stats().inUse, pool.stats().free], [0, 0], "a socket in use at close() is closed when it comes back");
+    assert.deepEqual(
+      [pool.stats().inUse, pool.stats().free],
+      [0, 0],
+      "a socket in use at close() is closed when it comes back",
+    );
     assert.equal(await (await get(srv.url, { pool })).text(), "x", "as hackney restarts a stopped pool");
-    for (const bad of [{ maxConnections: 0 }, { maxConnections: 1.5 }, { idleTimeout: -1 }, { checkoutTimeout: -5 }, { maxConections: 3 }]) {
-      assert.throws(() => new Pool(bad as never), (e: unknown) => e instanceof HansomError && e.code === "invalid_option", JSON.stringify(bad));
+    for (const bad of [
+      { maxConnections: 0 },
+      { maxConnections: 1.5 },
+      { idleTimeout: -1 },
+      { checkoutTimeout: -5 },
+      { maxConections: 3 },
+    ]) {
+      assert.throws(
+        () => new Pool(bad as never),
+        (e: unknown) => e instanceof HansomError && e.code === "invalid_option",
+        JSON.stringify(bad),
+      );
     }
   } finally {
     await pool.close();

@@ -14,11 +14,25 @@ after(() => pool.close());
 const echo = await httpServer(async (req, res) => {
   const body = await readBody(req);
   res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, raw: req.rawHeaders, body: body.toString("latin1") }));
+  res.end(
+    JSON.stringify({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      raw: req.rawHeaders,
+      body: body.toString("latin1"),
+    }),
+  );
 });
 after(() => echo.close());
 
-interface Echo { method: string; url: string; headers: Record<string, string>; raw: string[]; body: string }
+interface Echo {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  raw: string[];
+  body: string;
+}
 const echoOf = async (p: Promise<hansom.Response>): Promise<Echo> => (await p).json<Echo>();
 
 /** Captures the raw request head bytes a client sends. */
@@ -62,7 +76,15 @@ test("request - REST shortcuts send their method", async () => {
 
 test("request - headers keep order and case; Host first; defaults after", async () => {
   const { head } = await captureHead((u) =>
-    get(`${u}/p?q=1`, { pool: false, headers: [["X-B", "2"], ["x-a", "1"], ["X-Dup", "a"], ["X-Dup", "b"]] }),
+    get(`${u}/p?q=1`, {
+      pool: false,
+      headers: [
+        ["X-B", "2"],
+        ["x-a", "1"],
+        ["X-Dup", "a"],
+        ["X-Dup", "b"],
+      ],
+    }),
   );
   const lines = head.split("\r\n");
   assert.equal(lines[0], "GET /p?q=1 HTTP/1.1");
@@ -91,8 +113,26 @@ test("request - body kinds: length known -> Content-Length, else chunked", async
       ["ArrayBuffer", new Uint8Array([104, 105]).buffer, "hi", null],
       ["iolist", ["a", new Uint8Array([98]), "c"], "abc", null],
       ["Blob", new Blob(["blob!"], { type: "text/x-blob" }), "blob!", /text\/x-blob/],
-      ["URLSearchParams", new URLSearchParams([["a", "1"], ["b", "x y"]]), "a=1&b=x+y", /application\/x-www-form-urlencoded/],
-      ["form", { form: [["k", "v&w"], ["z", "1"]] }, "k=v%26w&z=1", /application\/x-www-form-urlencoded/],
+      [
+        "URLSearchParams",
+        new URLSearchParams([
+          ["a", "1"],
+          ["b", "x y"],
+        ]),
+        "a=1&b=x+y",
+        /application\/x-www-form-urlencoded/,
+      ],
+      [
+        "form",
+        {
+          form: [
+            ["k", "v&w"],
+            ["z", "1"],
+          ],
+        },
+        "k=v%26w&z=1",
+        /application\/x-www-form-urlencoded/,
+      ],
       ["file", { file }, '{"x":1}', /application\/json/],
     ];
     for (const [name, body, expect, ct] of cases) {
@@ -104,8 +144,25 @@ test("request - body kinds: length known -> Content-Length, else chunked", async
       else if (name !== "Blob") assert.equal(e.headers["content-type"], undefined, `${name} sends no Content-Type`);
     }
     const streams: Array<[string, () => hansom.RequestBody]> = [
-      ["ReadableStream", () => new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new TextEncoder().encode("s1")); c.enqueue(new TextEncoder().encode("s2")); c.close(); } })],
-      ["async iterable", () => (async function* () { yield "a1"; yield new Uint8Array([97, 50]); })()],
+      [
+        "ReadableStream",
+        () =>
+          new ReadableStream<Uint8Array>({
+            start(c) {
+              c.enqueue(new TextEncoder().encode("s1"));
+              c.enqueue(new TextEncoder().encode("s2"));
+              c.close();
+            },
+          }),
+      ],
+      [
+        "async iterable",
+        () =>
+          (async function* () {
+            yield "a1";
+            yield new Uint8Array([97, 50]);
+          })(),
+      ],
       ["sync iterable", () => new Set(["x1", "x2"])],
     ];
     for (const [name, make] of streams) {
@@ -121,7 +178,16 @@ test("request - body kinds: length known -> Content-Length, else chunked", async
 test("request - a caller's Content-Type wins; a caller's Content-Length frames a stream", async () => {
   const e = await echoOf(post(`${echo.url}/`, { pool, body: "{}", headers: { "content-type": "application/json" } }));
   assert.equal(e.headers["content-type"], "application/json");
-  const s = await echoOf(post(`${echo.url}/`, { pool, headers: { "Content-Length": "4" }, body: (async function* () { yield "ab"; yield "cd"; })() }));
+  const s = await echoOf(
+    post(`${echo.url}/`, {
+      pool,
+      headers: { "Content-Length": "4" },
+      body: (async function* () {
+        yield "ab";
+        yield "cd";
+      })(),
+    }),
+  );
   assert.equal(s.headers["content-length"], "4");
   assert.equal(s.headers["transfer-encoding"], undefined);
   assert.equal(s.body, "abcd");
@@ -154,7 +220,11 @@ test("request - CR, LF or NUL anywhere is invalid_header before any connection",
       { basicAuth: ["u\r\n", "p"] },
     ];
     for (const opts of bad) {
-      await assert.rejects(get(srv.url, { ...opts, pool: false }), (e: HansomError) => e instanceof HansomError && e.code === "invalid_header", JSON.stringify(opts));
+      await assert.rejects(
+        get(srv.url, { ...opts, pool: false }),
+        (e: HansomError) => e instanceof HansomError && e.code === "invalid_header",
+        JSON.stringify(opts),
+      );
     }
     await assert.rejects(request("GE T", srv.url), { code: "invalid_header" });
     await assert.rejects(request("GET\r\n", srv.url), { code: "invalid_header" });
@@ -178,7 +248,10 @@ test("request - connection refused is econnrefused", async () => {
   const srv = await rawServer(() => {});
   const url = srv.url;
   await srv.close();
-  await assert.rejects(get(url, { pool: false }), (e: HansomError) => e.code === "econnrefused" && e.message.includes("GET"));
+  await assert.rejects(
+    get(url, { pool: false }),
+    (e: HansomError) => e.code === "econnrefused" && e.message.includes("GET"),
+  );
 });
 
 test("request - pathEncode option and default RFC 3986 path encoding", async () => {
@@ -231,7 +304,7 @@ test("request - withBody reads the body before resolving; maxBody limits it", as
 });
 
 test("request - IPv6 loopback", async (t) => {
-  let srv;
+  let srv: Awaited<ReturnType<typeof httpServer>> | undefined;
   try {
     srv = await httpServer((_req, res) => res.end("v6"), "::1");
   } catch {
@@ -249,7 +322,12 @@ test("request - IPv6 loopback", async (t) => {
 });
 
 test("request - Infinity timeouts mean no timer, not an instant one", async () => {
-  const res = await get(`${echo.url}/inf`, { pool, connectTimeout: Infinity, recvTimeout: Infinity, checkoutTimeout: Infinity });
+  const res = await get(`${echo.url}/inf`, {
+    pool,
+    connectTimeout: Infinity,
+    recvTimeout: Infinity,
+    checkoutTimeout: Infinity,
+  });
   assert.equal((await res.json<Echo>()).url, "/inf");
   const huge = await get(`${echo.url}/inf2`, { pool: false, connectTimeout: 2 ** 40 });
   assert.equal(huge.status, 200);
@@ -268,10 +346,20 @@ test("request - option values of the wrong type are invalid_option, URLs of the 
     ["body chunk", { body: ["a", 5 as unknown as string] }],
   ];
   for (const [name, opts] of cases) {
-    await assert.rejects(post(`${echo.url}/`, { pool, ...opts }), (e: HansomError) => e instanceof HansomError && e.code === "invalid_option", name);
+    await assert.rejects(
+      post(`${echo.url}/`, { pool, ...opts }),
+      (e: HansomError) => e instanceof HansomError && e.code === "invalid_option",
+      name,
+    );
   }
-  await assert.rejects(get(42 as unknown as string), (e: HansomError) => e instanceof HansomError && e.code === "invalid_url");
-  await assert.rejects(post(`${echo.url}/`, { pool, body: { multipart: [{ name: "x" } as unknown as hansom.Part] } }), HansomError);
+  await assert.rejects(
+    get(42 as unknown as string),
+    (e: HansomError) => e instanceof HansomError && e.code === "invalid_url",
+  );
+  await assert.rejects(
+    post(`${echo.url}/`, { pool, body: { multipart: [{ name: "x" } as unknown as hansom.Part] } }),
+    HansomError,
+  );
 });
 
 test("request - a raw space in the URL is sent as %20", async () => {
@@ -279,8 +367,13 @@ test("request - a raw space in the URL is sent as %20", async () => {
 });
 
 test("request - the cookie option joins a caller's Cookie header: one header", async () => {
-  const { head } = await captureHead((u) => get(u, { pool: false, headers: { Cookie: "a=1" }, cookie: ["b=2", "c=3"] }));
-  assert.deepEqual(head.split("\r\n").filter((l) => /^cookie:/i.test(l)), ["Cookie: a=1; b=2; c=3"]);
+  const { head } = await captureHead((u) =>
+    get(u, { pool: false, headers: { Cookie: "a=1" }, cookie: ["b=2", "c=3"] }),
+  );
+  assert.deepEqual(
+    head.split("\r\n").filter((l) => /^cookie:/i.test(l)),
+    ["Cookie: a=1; b=2; c=3"],
+  );
 });
 
 test("request - upload progress ends on the byte count for a body of unknown length; download reports once at the end", async () => {

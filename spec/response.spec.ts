@@ -30,7 +30,10 @@ test("response - a reply written one byte at a time", async () => {
     const res = await get(srv.url, { pool });
     assert.equal(res.status, 200);
     assert.equal(res.statusText, "OK");
-    assert.deepEqual(res.rawHeaders, [["Content-Length", String(BODY.length)], ["X-Case", "Kept"]]);
+    assert.deepEqual(res.rawHeaders, [
+      ["Content-Length", String(BODY.length)],
+      ["X-Case", "Kept"],
+    ]);
     assert.equal(res.headers.get("x-case"), "Kept");
     assert.equal(await res.text(), BODY);
   } finally {
@@ -92,7 +95,11 @@ test("response - HEAD, 204 and 304 have no body whatever the headers say", async
     }
   });
   try {
-    for (const [m, p] of [["HEAD", "/h"], ["GET", "/204"], ["GET", "/304"]] as const) {
+    for (const [m, p] of [
+      ["HEAD", "/h"],
+      ["GET", "/204"],
+      ["GET", "/304"],
+    ] as const) {
       const res = await request(m, `${srv.url}${p}`, { pool });
       assert.equal(res.body, null, `${m} ${p}`);
       assert.equal(await res.text(), "");
@@ -110,7 +117,10 @@ test("response - a server closing mid-body: closed with exactly the bytes sent",
   });
   try {
     const res = await get(srv.url, { pool });
-    const err = await res.bytes().then(() => null, (e: HansomError) => e);
+    const err = await res.bytes().then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.ok(err instanceof HansomError);
     assert.equal(err.code, "closed");
     assert.equal(new TextDecoder().decode(err.partialBody), "0123456789");
@@ -127,7 +137,10 @@ test("response - a stalled server: recv_timeout, for the head and for the body",
   });
   try {
     const t0 = Date.now();
-    await assert.rejects(get(stall.url, { pool, recvTimeout: 150 }), (e: HansomError) => e.code === "recv_timeout" && /recvTimeout/.test(e.message));
+    await assert.rejects(
+      get(stall.url, { pool, recvTimeout: 150 }),
+      (e: HansomError) => e.code === "recv_timeout" && /recvTimeout/.test(e.message),
+    );
     assert.ok(Date.now() - t0 >= 140);
     const res = await get(slowBody.url, { pool, recvTimeout: 150 });
     await assert.rejects(res.text(), { code: "recv_timeout" });
@@ -151,7 +164,12 @@ test("response - bad responses are bad_response and the socket is dropped", asyn
       s.write(wire);
     });
     try {
-      const err = await get(srv.url, { pool }).then((r) => r.text()).then(() => null, (e: HansomError) => e);
+      const err = await get(srv.url, { pool })
+        .then((r) => r.text())
+        .then(
+          () => null,
+          (e: HansomError) => e,
+        );
       assert.equal(err?.code, "bad_response", JSON.stringify(wire));
       await sleep(10);
       assert.equal(srv.open(), 0, "socket closed after a parse error");
@@ -188,7 +206,10 @@ test("response - bytes/text/json/arrayBuffer, maxLength, and invalid JSON", asyn
     assert.equal(ab.byteLength, 11);
     assert.equal((await (await get(srv.url, { pool })).bytes()).byteLength, 11);
     await assert.rejects((await get(srv.url, { pool })).text({ maxLength: 5 }), { code: "body_too_large" });
-    const err = await (await get(`${srv.url}/bad`, { pool })).json().then(() => null, (e: HansomError) => e);
+    const err = await (await get(`${srv.url}/bad`, { pool })).json().then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.equal(err?.code, "bad_response");
     assert.ok(err?.cause instanceof SyntaxError);
     assert.equal(pool.stats().inUse, 0);
@@ -202,7 +223,12 @@ test("response - maxBody limits every way of reading", async () => {
   try {
     await assert.rejects((await get(srv.url, { pool, maxBody: 100 })).bytes(), { code: "body_too_large" });
     const it = await get(srv.url, { pool, maxBody: 100 });
-    await assert.rejects((async () => { for await (const _ of it); })(), { code: "body_too_large" });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of it);
+      })(),
+      { code: "body_too_large" },
+    );
     const st = await get(srv.url, { pool, maxBody: 100 });
     await assert.rejects(new Response(st.body).text());
     assert.equal(pool.stats().inUse, 0);
@@ -245,7 +271,9 @@ test("response - body is a ReadableStream that pipes through a TransformStream",
   const srv = await httpServer((_req, res) => res.end("abc"));
   try {
     const res = await get(srv.url, { pool });
-    const upper = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new TransformStream<string, string>({ transform: (c, ctl) => ctl.enqueue(c.toUpperCase()) }));
+    const upper = res
+      .body!.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new TransformStream<string, string>({ transform: (c, ctl) => ctl.enqueue(c.toUpperCase()) }));
     let out = "";
     for await (const c of upper) out += c;
     assert.equal(out, "ABC");
@@ -270,7 +298,9 @@ test("response - info(), peer and local", async () => {
     assert.equal(info.peer.port, srv.port);
     assert.equal(res.peer.address, "127.0.0.1");
     assert.equal(res.local.family, "IPv4");
-    assert.ok(info.timings.connect !== undefined && info.timings.firstByte !== undefined && info.timings.total !== undefined);
+    assert.ok(
+      info.timings.connect !== undefined && info.timings.firstByte !== undefined && info.timings.total !== undefined,
+    );
   } finally {
     await srv.close();
   }
@@ -339,7 +369,10 @@ test("response - a streaming reader also gets partialBody when the server closes
     let seen = "";
     const err = await (async () => {
       for await (const c of res) seen += new TextDecoder().decode(c);
-    })().then(() => null, (e: HansomError) => e);
+    })().then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.equal(err?.code, "closed");
     assert.equal(seen, "abcdefg".slice(0, seen.length));
     assert.equal(new TextDecoder().decode(err!.partialBody), "abcdefg", "every byte received, delivered or not");

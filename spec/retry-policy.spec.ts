@@ -1,8 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_METHODS, DEFAULT_STATUS_CODES, parseRetryAfter, resolveRetry, retryDelay, sleep } from "../lib/retry-policy.ts";
+import {
+  DEFAULT_METHODS,
+  DEFAULT_STATUS_CODES,
+  parseRetryAfter,
+  resolveRetry,
+  retryDelay,
+  sleep,
+} from "../lib/retry-policy.ts";
 import type { RetryOptions, RetryPolicy } from "../lib/retry-policy.ts";
-import { HansomError } from "../lib/errors.ts";
+import type { HansomError } from "../lib/errors.ts";
 import { isCode, rejection } from "./helpers/errors.ts";
 
 const NOW = Date.UTC(2024, 0, 15, 12, 0, 0);
@@ -40,12 +47,28 @@ test("retry policy - defaults as got and ky have them", () => {
 
 test("retry policy - invalid shapes are invalid_option naming the field", () => {
   const cases: Array<[unknown, string]> = [
-    [-1, "retry"], [1.5, "retry"], [Number.NaN, "retry"], ["2", "retry"], [null, "retry"], [[], "retry"], [true, "retry"],
-    [{ limit: -1 }, "retry.limit"], [{ limit: 2.5 }, "retry.limit"], [{ limit: "2" }, "retry.limit"],
-    [{ methods: "GET" }, "retry.methods"], [{ methods: [1] }, "retry.methods"], [{ methods: [""] }, "retry.methods"],
-    [{ statusCodes: [99] }, "retry.statusCodes"], [{ statusCodes: [600] }, "retry.statusCodes"], [{ statusCodes: ["500"] }, "retry.statusCodes"],
-    [{ maxDelay: -1 }, "retry.maxDelay"], [{ maxDelay: Number.NaN }, "retry.maxDelay"], [{ maxDelay: "1s" }, "retry.maxDelay"],
-    [{ backoff: 100 }, "retry.backoff"], [{ retryAfter: "yes" }, "retry.retryAfter"], [{ limitt: 2 }, "retry.limitt"],
+    [-1, "retry"],
+    [1.5, "retry"],
+    [Number.NaN, "retry"],
+    ["2", "retry"],
+    [null, "retry"],
+    [[], "retry"],
+    [true, "retry"],
+    [{ limit: -1 }, "retry.limit"],
+    [{ limit: 2.5 }, "retry.limit"],
+    [{ limit: "2" }, "retry.limit"],
+    [{ methods: "GET" }, "retry.methods"],
+    [{ methods: [1] }, "retry.methods"],
+    [{ methods: [""] }, "retry.methods"],
+    [{ statusCodes: [99] }, "retry.statusCodes"],
+    [{ statusCodes: [600] }, "retry.statusCodes"],
+    [{ statusCodes: ["500"] }, "retry.statusCodes"],
+    [{ maxDelay: -1 }, "retry.maxDelay"],
+    [{ maxDelay: Number.NaN }, "retry.maxDelay"],
+    [{ maxDelay: "1s" }, "retry.maxDelay"],
+    [{ backoff: 100 }, "retry.backoff"],
+    [{ retryAfter: "yes" }, "retry.retryAfter"],
+    [{ limitt: 2 }, "retry.limitt"],
   ];
   for (const [opt, field] of cases) {
     assert.throws(() => resolveRetry(opt as RetryOptions), namesField(field), JSON.stringify(opt));
@@ -92,8 +115,10 @@ test("retry policy - the limit counts retries: attempt 1..limit, nothing after",
 
 test("retry policy - only listed methods and statuses are retried", () => {
   const p = fixed(10);
-  for (const m of ["GET", "get", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]) assert.equal(retryDelay(p, 1, { method: m, status: 502 }, NOW), 10, m);
-  for (const m of ["POST", "PATCH", "CONNECT"]) assert.equal(retryDelay(p, 1, { method: m, status: 502 }, NOW), null, m);
+  for (const m of ["GET", "get", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"])
+    assert.equal(retryDelay(p, 1, { method: m, status: 502 }, NOW), 10, m);
+  for (const m of ["POST", "PATCH", "CONNECT"])
+    assert.equal(retryDelay(p, 1, { method: m, status: 502 }, NOW), null, m);
   for (const s of [408, 429, 500, 502, 503, 504]) assert.equal(retryDelay(p, 1, get(s), NOW), 10, String(s));
   for (const s of [200, 301, 400, 401, 404, 501, 505]) assert.equal(retryDelay(p, 1, get(s), NOW), null, String(s));
   const custom = resolveRetry({ methods: ["POST"], statusCodes: [404], backoff: () => 7 })!;
@@ -157,7 +182,19 @@ test("retry policy - network failures are retried, everything else is not", () =
     assert.equal(retryDelay(p, 1, { method: "GET", errorCode: code }, NOW), 10, code);
     assert.equal(retryDelay(p, 1, { method: "POST", errorCode: code }, NOW), null, `POST ${code}`);
   }
-  for (const code of ["aborted", "invalid_url", "invalid_header", "invalid_option", "body_too_large", "tls_error", "proxy_error", "bad_response", "checkout_timeout", "max_redirect", "not_replayable"]) {
+  for (const code of [
+    "aborted",
+    "invalid_url",
+    "invalid_header",
+    "invalid_option",
+    "body_too_large",
+    "tls_error",
+    "proxy_error",
+    "bad_response",
+    "checkout_timeout",
+    "max_redirect",
+    "not_replayable",
+  ]) {
     assert.equal(retryDelay(p, 1, { method: "GET", errorCode: code }, NOW), null, code);
   }
 });
@@ -169,11 +206,19 @@ function watched(): { ac: AbortController; live: () => number } {
   const listeners = new Set<unknown>();
   const add = s.addEventListener.bind(s);
   const remove = s.removeEventListener.bind(s);
-  s.addEventListener = ((type: string, fn: EventListenerOrEventListenerObject, o?: AddEventListenerOptions | boolean) => {
+  s.addEventListener = ((
+    type: string,
+    fn: EventListenerOrEventListenerObject,
+    o?: AddEventListenerOptions | boolean,
+  ) => {
     if (type === "abort") listeners.add(fn);
     add(type, fn, o);
   }) as typeof s.addEventListener;
-  s.removeEventListener = ((type: string, fn: EventListenerOrEventListenerObject, o?: EventListenerOptions | boolean) => {
+  s.removeEventListener = ((
+    type: string,
+    fn: EventListenerOrEventListenerObject,
+    o?: EventListenerOptions | boolean,
+  ) => {
     if (type === "abort") listeners.delete(fn);
     remove(type, fn, o);
   }) as typeof s.removeEventListener;

@@ -65,7 +65,10 @@ test("retry - Retry-After in seconds is honoured; beyond maxDelay there is no re
     assert.ok(Date.now() - t0 >= 900, `waited ${Date.now() - t0} ms for Retry-After: 1`);
     await res.skip();
     const date = new Date(Date.now() + 60_000).toUTCString();
-    const capped = await get(`${srv.url}/b?s=503&after=${encodeURIComponent(date)}`, { pool, retry: { limit: 2, maxDelay: 1000 } });
+    const capped = await get(`${srv.url}/b?s=503&after=${encodeURIComponent(date)}`, {
+      pool,
+      retry: { limit: 2, maxDelay: 1000 },
+    });
     assert.equal(capped.status, 503, "a Retry-After past maxDelay ends the retries");
     await capped.skip();
   } finally {
@@ -81,7 +84,11 @@ test("retry - POST is not retried unless its method is listed; a one-shot body n
     const p = await post(`${srv.url}/p?s=503`, { pool, body: "x", retry: { limit: 2, backoff: () => 1 } });
     assert.equal(p.status, 503);
     await p.skip();
-    const q = await post(`${srv.url}/q?s=503`, { pool, body: "x", retry: { limit: 2, methods: ["POST"], backoff: () => 1 } });
+    const q = await post(`${srv.url}/q?s=503`, {
+      pool,
+      body: "x",
+      retry: { limit: 2, methods: ["POST"], backoff: () => 1 },
+    });
     assert.equal(q.status, 200);
     await q.skip();
     async function* once() {
@@ -115,13 +122,18 @@ test("retry - a network failure is retried; the signal aborts a wait at once", a
       const ctl = new AbortController();
       const t0 = Date.now();
       setTimeout(() => ctl.abort(), 100);
-      const err = await rejection(get(`${slow.url}/x?s=503,503`, { pool, signal: ctl.signal, retry: { limit: 2, backoff: () => 20_000 } }));
+      const err = await rejection(
+        get(`${slow.url}/x?s=503,503`, { pool, signal: ctl.signal, retry: { limit: 2, backoff: () => 20_000 } }),
+      );
       assert.equal(err.code, "aborted");
       assert.ok(Date.now() - t0 < 2000, "the wait ended with the signal");
     } finally {
       await slow.close();
     }
-    await assert.rejects(get(`${srv.url}/`, { pool, retry: { limt: 1 } as never }), (e: unknown) => (e as { code?: string }).code === "invalid_option");
+    await assert.rejects(
+      get(`${srv.url}/`, { pool, retry: { limt: 1 } as never }),
+      (e: unknown) => (e as { code?: string }).code === "invalid_option",
+    );
   } finally {
     await pool.close();
     await srv.close();

@@ -36,7 +36,12 @@ function specFiles(dir, ext, interop) {
   if (!existsSync(join(root, dir))) return [];
   return readdirSync(join(root, dir), { recursive: true })
     .map((f) => String(f).split("\\").join("/"))
-    .filter((f) => f.endsWith(ext) && !f.includes("node_modules/") && (f.startsWith("interop/") || f.includes("/interop/")) === interop)
+    .filter(
+      (f) =>
+        f.endsWith(ext) &&
+        !f.includes("node_modules/") &&
+        (f.startsWith("interop/") || f.includes("/interop/")) === interop,
+    )
     .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
     .sort()
     .map((f) => `${dir}/${f}`);
@@ -66,9 +71,23 @@ function findRuntime(name) {
   }
   const candidates = [];
   for (const base of [join(root, ".ci", "runtimes", "node_modules"), "/tmp/rt/node_modules"]) {
-    if (name === "node24") candidates.push(join(base, `node-${process.platform}-${process.arch}`, "bin", "node"), join(base, ".bin", "node"));
-    if (name === "deno") candidates.push(join(base, ".bin", "deno"), join(base, "deno", "deno"), ...platformPackages(base, "@deno", "deno"));
-    if (name === "bun") candidates.push(join(base, ".bin", "bun"), join(base, "bun", "bin", "bun.exe"), ...platformPackages(base, "@oven", join("bin", "bun")));
+    if (name === "node24")
+      candidates.push(
+        join(base, `node-${process.platform}-${process.arch}`, "bin", "node"),
+        join(base, ".bin", "node"),
+      );
+    if (name === "deno")
+      candidates.push(
+        join(base, ".bin", "deno"),
+        join(base, "deno", "deno"),
+        ...platformPackages(base, "@deno", "deno"),
+      );
+    if (name === "bun")
+      candidates.push(
+        join(base, ".bin", "bun"),
+        join(base, "bun", "bin", "bun.exe"),
+        ...platformPackages(base, "@oven", join("bin", "bun")),
+      );
   }
   candidates.push(name === "node24" ? "node" : name);
   for (const bin of candidates) {
@@ -97,7 +116,13 @@ function countTap(file) {
   return { passed: n("pass"), failed: n("fail") + n("cancelled"), skipped: n("skipped") + n("todo"), skippedNames: [] };
 }
 
-const unescapeXml = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const unescapeXml = (s) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /** The <testcase> elements of a JUnit report: name, failed, skipped. */
 function junitCases(file) {
@@ -153,7 +178,10 @@ let count;
 let files;
 if (mode === "node" || mode === "interop") {
   files = specFiles("dist/spec", ".spec.js", mode === "interop");
-  if (files.length === 0) fail(`no compiled specs in dist/spec${mode === "interop" ? "/interop" : ""}: run \`npx tsc -p tsconfig.json\` first`);
+  if (files.length === 0)
+    fail(
+      `no compiled specs in dist/spec${mode === "interop" ? "/interop" : ""}: run \`npx tsc -p tsconfig.json\` first`,
+    );
   cmd = process.execPath;
   console.log(`spec/run.mjs: ${mode} on node ${process.version}, ${files.length} files`);
 } else {
@@ -161,12 +189,22 @@ if (mode === "node" || mode === "interop") {
   if (files.length === 0) fail("no spec/**/*.spec.ts files");
   const rt = findRuntime(mode);
   cmd = rt.bin;
-  console.log(`spec/run.mjs: ${mode} on ${rt.version} (${rt.bin.startsWith(root) ? relative(root, rt.bin) : rt.bin}), ${files.length} files`);
+  console.log(
+    `spec/run.mjs: ${mode} on ${rt.version} (${rt.bin.startsWith(root) ? relative(root, rt.bin) : rt.bin}), ${files.length} files`,
+  );
 }
 const work = mkdtempSync(join(tmpdir(), "hansom-spec-run-"));
 if (mode === "node" || mode === "interop" || mode === "node24") {
   const tap = join(work, "report.tap");
-  args = ["--test", `--test-timeout=${testTimeout}`, "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tap}`, ...files];
+  args = [
+    "--test",
+    `--test-timeout=${testTimeout}`,
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ];
   count = () => countTap(tap);
 } else if (mode === "deno") {
   // Type checking is tsc's job (npm run typecheck); --no-check keeps a type error in one file
@@ -177,7 +215,13 @@ if (mode === "node" || mode === "interop" || mode === "node24") {
 } else {
   // bun test takes paths that start with ./ as files (anything else is a name filter).
   const junit = join(work, "report.xml");
-  args = ["test", `--timeout=${testTimeout}`, "--reporter=junit", `--reporter-outfile=${junit}`, ...files.map((f) => `./${f}`)];
+  args = [
+    "test",
+    `--timeout=${testTimeout}`,
+    "--reporter=junit",
+    `--reporter-outfile=${junit}`,
+    ...files.map((f) => `./${f}`),
+  ];
   count = () => countBunJunit(junit);
 }
 
@@ -209,7 +253,9 @@ else if (r.error) console.error(`spec/run.mjs: could not start ${cmd}: ${r.error
 const exitCode = r.status ?? 1;
 if (exitCode !== 0 && c.failed === 0) {
   // The runtime failed outside any test (a file that does not load, an unhandled error).
-  console.error(`spec/run.mjs: ${mode} exited with ${r.signal ?? `code ${exitCode}`} outside any test; counted as one failure`);
+  console.error(
+    `spec/run.mjs: ${mode} exited with ${r.signal ?? `code ${exitCode}`} outside any test; counted as one failure`,
+  );
   c.failed = 1;
 }
 if (c.skippedNames.length > 0) console.log(`skipped on ${mode}: ${c.skippedNames.join("; ")}`);

@@ -10,7 +10,15 @@ test("mockOrigin - answers from the handler, records calls, follows redirects, a
   const mock = mockOrigin("http://api.test", (req) => {
     const u = new URL(req.url);
     if (u.pathname === "/old") return { status: 301, headers: { location: "/new" } };
-    if (u.pathname === "/json") return { status: 201, headers: { "content-type": "application/json" }, body: JSON.stringify({ got: req.body ? new TextDecoder().decode(req.body as Uint8Array) : null, auth: req.headers.get("authorization") }) };
+    if (u.pathname === "/json")
+      return {
+        status: 201,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          got: req.body ? new TextDecoder().decode(req.body as Uint8Array) : null,
+          auth: req.headers.get("authorization"),
+        }),
+      };
     return { body: `hello from ${u.pathname}` };
   });
   const pool = new Pool({ maxConnections: 1 });
@@ -38,5 +46,8 @@ test("mockOrigin - answers from the handler, records calls, follows redirects, a
     await pool.close();
   }
   const gone = await rejection(get("http://api.test/hi", { connectTimeout: 2000 }));
-  assert.ok(["nxdomain", "connect_timeout", "econnrefused"].includes(gone.code), `after restore the network is used: ${gone.code}`);
+  assert.ok(
+    ["nxdomain", "connect_timeout", "econnrefused"].includes(gone.code),
+    `after restore the network is used: ${gone.code}`,
+  );
 });

@@ -28,10 +28,11 @@ async function unixServer(path: string) {
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
     accepted: () => accepted,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -42,7 +43,10 @@ test("unix socket - parseUrl reads an http+unix URL's host as the decoded socket
   assert.equal(u.path, "/v1.43/containers/json");
   assert.equal(u.qs, "all=1");
   assert.equal(u.href, "http+unix://%2Fvar%2Frun%2Fdocker.sock/v1.43/containers/json?all=1");
-  assert.throws(() => parseUrl("http+unix:///x"), (e: unknown) => (e as { code?: string }).code === "invalid_url");
+  assert.throws(
+    () => parseUrl("http+unix:///x"),
+    (e: unknown) => (e as { code?: string }).code === "invalid_url",
+  );
 });
 
 test("unix socket - http+unix URLs and socketPath reach the socket; Host and pool keys follow the path", async () => {
@@ -54,14 +58,20 @@ test("unix socket - http+unix URLs and socketPath reach the socket; Host and poo
   const pool = new Pool();
   try {
     const enc = encodeURIComponent(a);
-    const r1 = await (await get(`http+unix://${enc}/v1/info?q=1`, { pool })).json() as { host: string; url: string };
+    const r1 = (await (await get(`http+unix://${enc}/v1/info?q=1`, { pool })).json()) as { host: string; url: string };
     assert.deepEqual(r1, { host: enc, url: "/v1/info?q=1", got: 0 });
-    const r2 = await (await post(`http+unix://${enc}/up`, { pool, body: "x".repeat(100_000) })).json() as { got: number };
+    const r2 = (await (await post(`http+unix://${enc}/up`, { pool, body: "x".repeat(100_000) })).json()) as {
+      got: number;
+    };
     assert.equal(r2.got, 100_000);
     assert.equal(sa.accepted(), 1, "one kept-alive connection for both requests");
-    const r3 = await (await get("http://docker.local/containers", { pool, socketPath: b })).json() as { host: string };
+    const r3 = (await (await get("http://docker.local/containers", { pool, socketPath: b })).json()) as {
+      host: string;
+    };
     assert.equal(r3.host, "docker.local", "with socketPath the Host is the URL's");
-    const r4 = await (await get("http://docker.local/containers", { pool, socketPath: a })).json() as { host: string };
+    const r4 = (await (await get("http://docker.local/containers", { pool, socketPath: a })).json()) as {
+      host: string;
+    };
     assert.equal(r4.host, "docker.local");
     assert.deepEqual([sa.accepted(), sb.accepted()], [2, 1], "pools key on the socket path");
     const red = await get(`http+unix://${enc}/redirect`, { pool, followRedirect: true });

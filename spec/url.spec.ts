@@ -151,7 +151,7 @@ test("url - parseUrl href is a fixed point", () => {
   const urls = [
     "http://user:p%40ss@EXAMPLE.com:8080/a/../b%7e/ü?x=1&y=é#frag%20ment",
     "https://[::1]/x?y#z",
-    "http://h/[x]{y}|^`\\?q=<>\"#\"",
+    'http://h/[x]{y}|^`\\?q=<>"#"',
     "http://h/?a=/?:@",
   ];
   for (const url of urls) {
@@ -345,8 +345,21 @@ test("url - urlDecode agrees with decodeURIComponent on encoded input", () => {
 });
 
 test("url - qs keeps order and encodes", () => {
-  assert.equal(qs([["a", "1"], ["b", "x y"]]), "a=1&b=x+y");
-  assert.equal(qs([["b", "2"], ["a", "1"], ["b", "3"]]), "b=2&a=1&b=3");
+  assert.equal(
+    qs([
+      ["a", "1"],
+      ["b", "x y"],
+    ]),
+    "a=1&b=x+y",
+  );
+  assert.equal(
+    qs([
+      ["b", "2"],
+      ["a", "1"],
+      ["b", "3"],
+    ]),
+    "b=2&a=1&b=3",
+  );
   assert.equal(qs({ z: "1", a: "&=" }), "z=1&a=%26%3D");
   assert.equal(qs([["k é", ""]]), "k+%C3%A9=");
   assert.equal(qs([]), "");
@@ -355,18 +368,39 @@ test("url - qs keeps order and encodes", () => {
 
 test("url - parseQs decodes pairs in order", () => {
   assert.deepEqual(parseQs("a=b"), [["a", "b"]]);
-  assert.deepEqual(parseQs("a=b&c=d"), [["a", "b"], ["c", "d"]]);
-  assert.deepEqual(parseQs("a=b&c"), [["a", "b"], ["c", ""]]);
-  assert.deepEqual(parseQs("x=1=2&&y=a+b%21&"), [["x", "1=2"], ["y", "a b!"]]);
-  assert.deepEqual(parseQs("b=2&a=1&b=3"), [["b", "2"], ["a", "1"], ["b", "3"]]);
+  assert.deepEqual(parseQs("a=b&c=d"), [
+    ["a", "b"],
+    ["c", "d"],
+  ]);
+  assert.deepEqual(parseQs("a=b&c"), [
+    ["a", "b"],
+    ["c", ""],
+  ]);
+  assert.deepEqual(parseQs("x=1=2&&y=a+b%21&"), [
+    ["x", "1=2"],
+    ["y", "a b!"],
+  ]);
+  assert.deepEqual(parseQs("b=2&a=1&b=3"), [
+    ["b", "2"],
+    ["a", "1"],
+    ["b", "3"],
+  ]);
   assert.deepEqual(parseQs(""), []);
 });
 
 test("url - parseQs(qs(pairs)) round trips", () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(unicode.filter((k) => k !== ""), unicode)), (pairs) => {
-      assert.deepEqual(parseQs(qs(pairs)), pairs);
-    }),
+    fc.property(
+      fc.array(
+        fc.tuple(
+          unicode.filter((k) => k !== ""),
+          unicode,
+        ),
+      ),
+      (pairs) => {
+        assert.deepEqual(parseQs(qs(pairs)), pairs);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -387,7 +421,13 @@ test("url - makeUrl joins segments without double slashes", () => {
 
 test("url - makeUrl adds the query when not empty", () => {
   assert.equal(makeUrl("http://a.com", "p", "x=1&y=2"), "http://a.com/p?x=1&y=2");
-  assert.equal(makeUrl("http://a.com", "p", [["q", "x y"], ["r", "&"]]), "http://a.com/p?q=x+y&r=%26");
+  assert.equal(
+    makeUrl("http://a.com", "p", [
+      ["q", "x y"],
+      ["r", "&"],
+    ]),
+    "http://a.com/p?q=x+y&r=%26",
+  );
   assert.equal(makeUrl("http://a.com", "p", { q: "1" }), "http://a.com/p?q=1");
   assert.equal(makeUrl("http://a.com", "p", ""), "http://a.com/p");
   assert.equal(makeUrl("http://a.com", "p", []), "http://a.com/p");
@@ -420,7 +460,10 @@ test("url - requestTarget encodes the path and makes the query safe", () => {
   assert.equal(requestTarget(parseUrl("http://h/%7e?")), "/%7e");
   const u = { ...parseUrl("http://h/x"), path: "/a b" };
   assert.equal(requestTarget(u), "/a%20b");
-  assert.equal(requestTarget(u, (p) => p.replace(/ /g, "+")), "/a+b");
+  assert.equal(
+    requestTarget(u, (p) => p.replace(/ /g, "+")),
+    "/a+b",
+  );
 });
 
 test("url - resolveUrl follows RFC 3986 §5.4.1 normal examples", () => {

@@ -21,13 +21,17 @@ export function fieldsOf(h: HeadersInit | null | undefined): Fields {
   const out: Fields = [];
   if (h === undefined || h === null) return out;
   if (typeof Headers !== "undefined" && h instanceof Headers) {
-    h.forEach((v, k) => out.push([k, v]));
+    h.forEach((v, k) => {
+      out.push([k, v]);
+    });
     return out;
   }
-  if (typeof h !== "object") throw new TypeError("fetch: headers must be a Headers, an object or a list of [name, value] pairs");
+  if (typeof h !== "object")
+    throw new TypeError("fetch: headers must be a Headers, an object or a list of [name, value] pairs");
   if (Symbol.iterator in h) {
     for (const p of h as Iterable<ArrayLike<unknown>>) {
-      if (!p || typeof p !== "object" || p.length !== 2) throw new TypeError("fetch: each header pair must be [name, value]");
+      if (!p || typeof p !== "object" || p.length !== 2)
+        throw new TypeError("fetch: each header pair must be [name, value]");
       out.push([String(p[0]), normalizeValue(String(p[1]))]);
     }
     return out;

@@ -82,13 +82,17 @@ async function run(call: FetchCall): Promise<Response> {
     if (call.redirect !== "manual" && isRedirectStatus(res.status)) {
       if (call.redirect === "error") {
         await res.close();
-        throw new TypeError(`fetch: redirect: "error" and the server answered ${res.status} (${hop.method} ${responseUrl(hop.url)})`);
+        throw new TypeError(
+          `fetch: redirect: "error" and the server answered ${res.status} (${hop.method} ${responseUrl(hop.url)})`,
+        );
       }
       let next: FetchHop | null;
       try {
         next = redirectHop(hop, res.status, fieldValue(res.rawHeaders, "location"), first);
         if (next !== null && ++redirects > call.maxRedirects) {
-          throw new TypeError(`fetch: more than ${call.maxRedirects} redirects; the last pointed to ${responseUrl(next.url)}`);
+          throw new TypeError(
+            `fetch: more than ${call.maxRedirects} redirects; the last pointed to ${responseUrl(next.url)}`,
+          );
         }
       } catch (e) {
         await res.close();

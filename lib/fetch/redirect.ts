@@ -25,7 +25,14 @@ export function isRedirectStatus(status: number): boolean {
 }
 
 // §4.4 step 12: the request-body-header names, plus the framing hansom would otherwise keep.
-const BODY_FIELDS = ["content-type", "content-encoding", "content-language", "content-location", "content-length", "transfer-encoding"];
+const BODY_FIELDS = [
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+  "content-length",
+  "transfer-encoding",
+];
 // §4.4 step 13 removes Authorization across origins; Node's fetch (undici) also drops these.
 const CREDENTIAL_FIELDS = ["authorization", "proxy-authorization", "cookie", "host"];
 
@@ -41,9 +48,12 @@ export function redirectHop(hop: FetchHop, status: number, location: string | nu
   } catch (e) {
     throw new TypeError(`fetch: the redirect Location ${JSON.stringify(location)} is not a valid URL`, { cause: e });
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`fetch: a redirect to ${url.protocol} URLs cannot be followed`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new TypeError(`fetch: a redirect to ${url.protocol} URLs cannot be followed`);
   if (status !== 303 && hop.body?.stream) {
-    throw new TypeError(`fetch: cannot follow a ${status} redirect: the request body was a stream and cannot be sent again`);
+    throw new TypeError(
+      `fetch: cannot follow a ${status} redirect: the request body was a stream and cannot be sent again`,
+    );
   }
   if (url.hash === "" && hop.url.hash !== "") url.hash = hop.url.hash;
   // Credentials in a Location are not sent on (fetch never sends URL userinfo).
@@ -52,7 +62,10 @@ export function redirectHop(hop: FetchHop, status: number, location: string | nu
     url.password = "";
   }
   let { method, headers, body } = hop;
-  if (((status === 301 || status === 302) && method === "POST") || (status === 303 && method !== "GET" && method !== "HEAD")) {
+  if (
+    ((status === 301 || status === 302) && method === "POST") ||
+    (status === 303 && method !== "GET" && method !== "HEAD")
+  ) {
     method = "GET";
     body = null;
     headers = withoutFields(headers, BODY_FIELDS);

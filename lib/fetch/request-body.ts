@@ -29,8 +29,17 @@ export function bodyOf(body: unknown, duplex: unknown): FetchBody | null {
   if (body === undefined || body === null) return null;
   if (typeof body === "string") return { body, contentType: TEXT, stream: false };
   if (body instanceof ArrayBuffer) return { body: new Uint8Array(body.slice(0)), contentType: null, stream: false };
-  if (ArrayBuffer.isView(body)) return { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice(), contentType: null, stream: false };
-  if ((typeof Blob !== "undefined" && body instanceof Blob) || body instanceof URLSearchParams || (typeof FormData !== "undefined" && body instanceof FormData)) {
+  if (ArrayBuffer.isView(body))
+    return {
+      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice(),
+      contentType: null,
+      stream: false,
+    };
+  if (
+    (typeof Blob !== "undefined" && body instanceof Blob) ||
+    body instanceof URLSearchParams ||
+    (typeof FormData !== "undefined" && body instanceof FormData)
+  ) {
     return { body, contentType: null, stream: false };
   }
   const stream = typeof ReadableStream !== "undefined" && body instanceof ReadableStream;

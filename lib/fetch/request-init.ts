@@ -52,7 +52,9 @@ function urlOf(input: string | URL): URL {
   }
   // Request's constructor refuses URL userinfo (§5.4 step 5.4); hansom's basicAuth sends credentials.
   if (url.username !== "" || url.password !== "") {
-    throw new TypeError("fetch: a URL with credentials (user:password@) cannot be fetched; use an Authorization header or init.hansom.basicAuth");
+    throw new TypeError(
+      "fetch: a URL with credentials (user:password@) cannot be fetched; use an Authorization header or init.hansom.basicAuth",
+    );
   }
   return url;
 }
@@ -65,9 +67,13 @@ function redirectOf(r: unknown): "follow" | "manual" | "error" {
 /** Checks init.hansom: none of the options fetch owns, so that no setting silently loses. */
 function hansomOptions(o: RequestOptions | undefined): RequestOptions {
   if (o === undefined) return {};
-  if (typeof o !== "object" || o === null) throw new TypeError("fetch: init.hansom must be an object of hansom request options");
+  if (typeof o !== "object" || o === null)
+    throw new TypeError("fetch: init.hansom must be an object of hansom request options");
   for (const k of FETCH_OWNED) {
-    if (o[k] !== undefined) throw new TypeError(`fetch: init.hansom.${k} is not allowed; fetch sets it from ${k === "followRedirect" || k === "forceRedirect" ? "init.redirect" : k === "async" || k === "streamTo" ? "nothing (fetch resolves to a Response)" : `init.${k}`}`);
+    if (o[k] !== undefined)
+      throw new TypeError(
+        `fetch: init.hansom.${k} is not allowed; fetch sets it from ${k === "followRedirect" || k === "forceRedirect" ? "init.redirect" : k === "async" || k === "streamTo" ? "nothing (fetch resolves to a Response)" : `init.${k}`}`,
+      );
   }
   return o;
 }
@@ -84,7 +90,13 @@ export function fetchCall(input: FetchInput, init: FetchInit | undefined): Fetch
     const signal = i.signal !== undefined ? i.signal : input.signal;
     const redirect = redirectOf(i.redirect ?? input.redirect);
     const url = urlOf(input.url);
-    const make = (body: FetchBody | null): FetchCall => ({ hop: firstHop(url, method, headers, body), redirect, signal, options, maxRedirects });
+    const make = (body: FetchBody | null): FetchCall => ({
+      hop: firstHop(url, method, headers, body),
+      redirect,
+      signal,
+      options,
+      maxRedirects,
+    });
     if (i.body !== undefined) return make(bodyOf(i.body, i.duplex));
     return input.body === null ? make(null) : requestBodyOf(input.body).then(make);
   }
@@ -96,7 +108,8 @@ export function fetchCall(input: FetchInput, init: FetchInit | undefined): Fetch
 
 /** The first hop, with fetch's default Accept (§4.1 step 12) and the body's Content-Type. */
 function firstHop(url: URL, method: string, headers: Array<[string, string]>, body: FetchBody | null): FetchHop {
-  if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeError(`fetch: a ${method} request cannot have a body`);
+  if (body !== null && (method === "GET" || method === "HEAD"))
+    throw new TypeError(`fetch: a ${method} request cannot have a body`);
   if (!hasField(headers, "accept")) headers.push(["accept", "*/*"]);
   if (body?.contentType && !hasField(headers, "content-type")) headers.push(["content-type", body.contentType]);
   return { url, method, headers, body, crossOrigin: false };

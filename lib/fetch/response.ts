@@ -62,7 +62,13 @@ export function responseUrl(u: URL): string {
 }
 
 /** The global Response for `res`, the answer to a `method` request, after `redirected` hops. */
-export function toFetchResponse(res: HansomResponse, method: string, url: string, redirected: boolean, signal: AbortSignal | null): Response {
+export function toFetchResponse(
+  res: HansomResponse,
+  method: string,
+  url: string,
+  redirected: boolean,
+  signal: AbortSignal | null,
+): Response {
   const status = res.status;
   let body: ReadableStream<Uint8Array> | null = null;
   if (method === "HEAD" || NULL_BODY.has(status)) {
@@ -87,7 +93,10 @@ export function toFetchResponse(res: HansomResponse, method: string, url: string
  * defined on the instance, refused fields are left out (they stay in hansom's rawHeaders),
  * and a refused reason phrase is empty.
  */
-function fallback(body: ReadableStream<Uint8Array> | null, init: { status: number; statusText: string; headers: Array<[string, string]> }): Response {
+function fallback(
+  body: ReadableStream<Uint8Array> | null,
+  init: { status: number; statusText: string; headers: Array<[string, string]> },
+): Response {
   const headers = new Headers();
   for (const [k, v] of init.headers) {
     try {

@@ -4,7 +4,15 @@
 // it gets the connection back through Release, told whether it is reusable.
 import { HansomError, abortError } from "../errors.ts";
 import { markBeforeResponse } from "../exchange.ts";
-import type { BodySink, BodySource, DetachedWire, ExchangeResult, HttpConnection, Release, RequestSpec } from "../exchange.ts";
+import type {
+  BodySink,
+  BodySource,
+  DetachedWire,
+  ExchangeResult,
+  HttpConnection,
+  Release,
+  RequestSpec,
+} from "../exchange.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
 import { ResponseParser } from "./parse.ts";
 import type { Http1Head } from "./parse.ts";
@@ -98,7 +106,9 @@ export class Http1Connection implements HttpConnection, BodySource {
     if (this.#state !== "idle" || this.socket.closed) {
       // Handed out as it closed: give the slot back, and say nothing was sent (a retry is safe).
       if (this.#state !== "active") this.#release(this, false);
-      return Promise.reject(markBeforeResponse(new HansomError("closed", "The connection is closed", { phase: "send" })));
+      return Promise.reject(
+        markBeforeResponse(new HansomError("closed", "The connection is closed", { phase: "send" })),
+      );
     }
     if (spec.signal?.aborted) {
       // Nothing was sent: the connection goes back as it came, still good for the next request.
@@ -132,7 +142,14 @@ export class Http1Connection implements HttpConnection, BodySource {
         // A write the peer refused (reset, closed) while the socket still reads: the answer to
         // it (an early 413) may be on its way; the read side ends the exchange, within recvTimeout.
         if (e instanceof HansomError && (e.code === "econnreset" || e.code === "closed") && !this.socket.closed) return;
-        this.#fail(e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
+        this.#fail(
+          e instanceof HansomError
+            ? e
+            : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, {
+                cause: e,
+                phase: "send",
+              }),
+        );
       });
     });
   }
@@ -164,7 +181,13 @@ export class Http1Connection implements HttpConnection, BodySource {
 
   #onTimeout(): void {
     const what = this.#x?.head ? "the response body" : "the response";
-    this.#fail(new HansomError("recv_timeout", `No data received for ${this.#recv.ms} ms while waiting for ${what} (recvTimeout)`, { phase: this.#x?.head ? "body" : "response" }));
+    this.#fail(
+      new HansomError(
+        "recv_timeout",
+        `No data received for ${this.#recv.ms} ms while waiting for ${what} (recvTimeout)`,
+        { phase: this.#x?.head ? "body" : "response" },
+      ),
+    );
   }
 
   #onAbort = (): void => {
@@ -226,7 +249,9 @@ export class Http1Connection implements HttpConnection, BodySource {
         }
       }
     } catch (e) {
-      this.#fail(e instanceof HansomError ? e : new HansomError("bad_response", String(e), { cause: e, phase: "response" }));
+      this.#fail(
+        e instanceof HansomError ? e : new HansomError("bad_response", String(e), { cause: e, phase: "response" }),
+      );
     }
   }
 
@@ -235,14 +260,21 @@ export class Http1Connection implements HttpConnection, BodySource {
     this.#setWant("none");
     if (h.status === 101 && !x.spec.upgrade) {
       // RFC 9110 §15.2.2: a server must not switch to a protocol the client did not ask for.
-      this.#fail(new HansomError("bad_response", "Invalid response: 101 Switching Protocols to a request that sent no Upgrade header", { phase: "response" }));
+      this.#fail(
+        new HansomError(
+          "bad_response",
+          "Invalid response: 101 Switching Protocols to a request that sent no Upgrade header",
+          { phase: "response" },
+        ),
+      );
       return;
     }
     const w = x.waiter;
     x.waiter = null;
     // 101: the socket now speaks another protocol; it stays checked out until the caller
     // detaches it or closes the response.
-    const source = h.status === 101 ? this.#source(x) : h.framing === "none" || h.contentLength === 0 ? null : this.#source(x);
+    const source =
+      h.status === 101 ? this.#source(x) : h.framing === "none" || h.contentLength === 0 ? null : this.#source(x);
     const empty = h.framing !== "none" && h.contentLength === 0;
     if (h.status !== 101 && (h.framing === "none" || x.completed || h.contentLength === 0)) {
       // No body: the exchange is over as soon as the head is in.
@@ -289,7 +321,12 @@ export class Http1Connection implements HttpConnection, BodySource {
         if (live()) this.cancel();
       },
       detach: () => {
-        if (!live()) throw new HansomError("closed", "The connection was already released or closed; detach() must come before the body is fully read", { phase: "body" });
+        if (!live())
+          throw new HansomError(
+            "closed",
+            "The connection was already released or closed; detach() must come before the body is fully read",
+            { phase: "body" },
+          );
         return this.detach();
       },
     };
@@ -312,7 +349,8 @@ export class Http1Connection implements HttpConnection, BodySource {
   }
 
   cancel(): void {
-    if (this.#state === "active") this.#fail(new HansomError("aborted", "The response body was abandoned", { phase: "body" }), false);
+    if (this.#state === "active")
+      this.#fail(new HansomError("aborted", "The response body was abandoned", { phase: "body" }), false);
   }
 
   detach(): DetachedWire {

@@ -180,7 +180,7 @@ function encodeMixed(method: string, target: string, headers: Array<[string, str
   return out;
 }
 
-const HEX_DIGITS = new Uint8Array([...("0123456789abcdef")].map((c) => c.charCodeAt(0)));
+const HEX_DIGITS = new Uint8Array([..."0123456789abcdef"].map((c) => c.charCodeAt(0)));
 
 /**
  * The chunk-size line "<hex>\r\n" that precedes `size` bytes of chunk data (RFC 9112 §7.1).

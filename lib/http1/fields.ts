@@ -123,4 +123,3 @@ export function lastElement(v: string): string {
   }
   return "";
 }
-

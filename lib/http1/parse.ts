@@ -19,8 +19,16 @@ export type { BodyFraming, Http1Head, ParserHandler, ParserOptions, ParserState 
 
 // Internal states; ParserState is derived from them. Chunked bodies go SIZE (the chunk-size
 // line), DATA, DATA_END (the CRLF after data), back to SIZE, and TRAILERS after the last chunk.
-const S_WAIT = 0, S_STATUS = 1, S_HEADERS = 2, S_LENGTH = 3, S_CLOSE = 4;
-const S_SIZE = 5, S_DATA = 6, S_DATA_END = 7, S_TRAILERS = 8, S_DONE = 9;
+const S_WAIT = 0,
+  S_STATUS = 1,
+  S_HEADERS = 2,
+  S_LENGTH = 3,
+  S_CLOSE = 4;
+const S_SIZE = 5,
+  S_DATA = 6,
+  S_DATA_END = 7,
+  S_TRAILERS = 8,
+  S_DONE = 9;
 const PUBLIC: ParserState[] = ["waiting_response", "on_status", "on_headers"];
 
 // Hex digit value by byte, 255 = not a hex digit.
@@ -263,7 +271,8 @@ export class ResponseParser {
     for (;;) {
       const lf = chunk.indexOf(10, i);
       if (lf < 0) {
-        for (let k = i; k < len - 1; k++) if (chunk[k] === 13 && chunk[k + 1] !== 10) throw bad("bare CR in the response head");
+        for (let k = i; k < len - 1; k++)
+          if (chunk[k] === 13 && chunk[k + 1] !== 10) throw bad("bare CR in the response head");
         if (i < len) {
           this.#lineLen += len - i;
           this.#lastCR = chunk[len - 1] === 13;
@@ -320,10 +329,16 @@ export class ResponseParser {
     // reason is often left out ("HTTP/1.1 200"), so both forms are accepted. RFC 9110 §2.5: a
     // higher minor version (HTTP/1.2) is read as the highest we speak, 1.1.
     const minor = block[7]!;
-    const d0 = block[9]! - 48, d1 = block[10]! - 48, d2 = block[11]! - 48;
+    const d0 = block[9]! - 48,
+      d1 = block[10]! - 48,
+      d2 = block[11]! - 48;
     if (
-      e < 12 || !s.startsWith("HTTP/1.") || !(minor >= 48 && minor <= 57) || block[8] !== 32 ||
-      !(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (e > 12 && block[12] !== 32)
+      e < 12 ||
+      !s.startsWith("HTTP/1.") ||
+      !(minor >= 48 && minor <= 57) ||
+      block[8] !== 32 ||
+      !(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) ||
+      (e > 12 && block[12] !== 32)
     ) {
       throw bad(`bad status line ${JSON.stringify(s.slice(0, Math.min(e, 40)))}`);
     }

@@ -24,7 +24,10 @@ export function http1Head(spec: RequestSpec): Uint8Array {
     if (!has(user, "content-length") && !has(user, "transfer-encoding")) {
       headers.push(body.length === null ? ["Transfer-Encoding", "chunked"] : ["Content-Length", String(body.length)]);
     }
-  } else if ((spec.method === "POST" || spec.method === "PUT" || spec.method === "PATCH") && !has(user, "content-length")) {
+  } else if (
+    (spec.method === "POST" || spec.method === "PUT" || spec.method === "PATCH") &&
+    !has(user, "content-length")
+  ) {
     // RFC 9110 §8.6: a request with a body-defining method and no body says so.
     headers.push(["Content-Length", "0"]);
   }

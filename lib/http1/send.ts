@@ -20,7 +20,12 @@ export interface SendControl {
 }
 
 /** Writes head and body; resolves true when the whole request went out. */
-export async function sendRequest(s: RawSocket, head: Uint8Array, spec: RequestSpec, ctl: SendControl): Promise<boolean> {
+export async function sendRequest(
+  s: RawSocket,
+  head: Uint8Array,
+  spec: RequestSpec,
+  ctl: SendControl,
+): Promise<boolean> {
   const body = spec.body;
   if (!body || (body.length === 0 && !spec.expectContinue)) {
     s.write(head);
@@ -44,7 +49,12 @@ export async function sendRequest(s: RawSocket, head: Uint8Array, spec: RequestS
 }
 
 /** Writes body chunks (chunk-framed when the length is unknown), waiting on drain. */
-async function sendChunks(s: RawSocket, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, length: number | null, ctl: SendControl): Promise<boolean> {
+async function sendChunks(
+  s: RawSocket,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  length: number | null,
+  ctl: SendControl,
+): Promise<boolean> {
   const chunked = length === null;
   let sent = 0;
   for await (const chunk of chunks) {
@@ -66,7 +76,9 @@ async function sendChunks(s: RawSocket, chunks: Iterable<Uint8Array> | AsyncIter
   ctl.progress(sent, true);
   if (chunked) s.write(LAST_CHUNK);
   else if (sent !== length) {
-    throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${length}`, { phase: "send" });
+    throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${length}`, {
+      phase: "send",
+    });
   }
   return true;
 }

@@ -7,7 +7,16 @@
 import { HansomError, abortError, limitError } from "../errors.ts";
 import type { HansomErrorCode } from "../errors.ts";
 import { markBeforeResponse } from "../exchange.ts";
-import type { BodySink, BodySource, DetachedWire, ExchangeResult, HttpConnection, Release, RequestSpec, ResponseHead } from "../exchange.ts";
+import type {
+  BodySink,
+  BodySource,
+  DetachedWire,
+  ExchangeResult,
+  HttpConnection,
+  Release,
+  RequestSpec,
+  ResponseHead,
+} from "../exchange.ts";
 import type { RawSocket, SocketAddress } from "../runtime/socket.ts";
 import { ClientSession } from "./session.ts";
 import type { SessionOptions } from "./session.ts";
@@ -57,33 +66,40 @@ export class Http2Connection implements HttpConnection {
     const max = options.maxConcurrent ?? 100;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxConcurrent must be a positive integer, got ${max}`);
     this.#maxConcurrent = max;
-    this.#session = new ClientSession({
-      output: (b) => this.#write(b),
-      onInformational: (id, status) => {
-        const x = this.#streams.get(id);
-        x?.recv.touch();
-        if (status === 100) x?.gate?.proceed();
+    this.#session = new ClientSession(
+      {
+        output: (b) => this.#write(b),
+        onInformational: (id, status) => {
+          const x = this.#streams.get(id);
+          x?.recv.touch();
+          if (status === 100) x?.gate?.proceed();
+        },
+        onHeaders: (id, status, fields, end) => this.#onHead(id, status, fields, end),
+        onData: (id, chunk, end) => this.#onData(id, chunk, end),
+        onTrailers: (id, fields) => {
+          const x = this.#streams.get(id);
+          if (!x) return;
+          x.trailers = fields;
+          x.ended = true;
+          this.#maybeComplete(x);
+        },
+        onStreamReset: (id, code, retryable) => this.#onReset(id, code, retryable),
+        onStreamError: (id, err) => {
+          const x = this.#streams.get(id);
+          if (x) this.#end(x, err);
+        },
+        onGoaway: () => this.#onGoaway(),
+        onSettings: () => this.#openQueued(),
+        onWritable: (id) => this.#streams.get(id)?.wakeUpload(),
+        onError: (err) => this.#fail(err),
       },
-      onHeaders: (id, status, fields, end) => this.#onHead(id, status, fields, end),
-      onData: (id, chunk, end) => this.#onData(id, chunk, end),
-      onTrailers: (id, fields) => {
-        const x = this.#streams.get(id);
-        if (!x) return;
-        x.trailers = fields;
-        x.ended = true;
-        this.#maybeComplete(x);
-      },
-      onStreamReset: (id, code, retryable) => this.#onReset(id, code, retryable),
-      onStreamError: (id, err) => {
-        const x = this.#streams.get(id);
-        if (x) this.#end(x, err);
-      },
-      onGoaway: () => this.#onGoaway(),
-      onSettings: () => this.#openQueued(),
-      onWritable: (id) => this.#streams.get(id)?.wakeUpload(),
-      onError: (err) => this.#fail(err),
-    }, options);
-    socket.setHandler({ data: (c) => this.#onSocketData(c), end: () => this.#onSocketEnd(), error: (e) => this.#fail(e) });
+      options,
+    );
+    socket.setHandler({
+      data: (c) => this.#onSocketData(c),
+      end: () => this.#onSocketEnd(),
+      error: (e) => this.#fail(e),
+    });
     this.#session.start();
     socket.resume();
   }
@@ -118,7 +134,11 @@ export class Http2Connection implements HttpConnection {
     if (this.closed) {
       this.#release(this, false);
       // Nothing was sent: a request may go again on another connection.
-      return Promise.reject(markBeforeResponse(new HansomError("closed", "The HTTP/2 connection is closed or going away", { phase: "send" })));
+      return Promise.reject(
+        markBeforeResponse(
+          new HansomError("closed", "The HTTP/2 connection is closed or going away", { phase: "send" }),
+        ),
+      );
     }
     if (spec.signal?.aborted) {
       this.#release(this, true);
@@ -161,7 +181,10 @@ export class Http2Connection implements HttpConnection {
     try {
       x.streamId = this.#session.request(h2Fields(spec), endStream);
     } catch (e) {
-      this.#end(x, e instanceof HansomError ? e : new HansomError("invalid_header", String(e), { cause: e, phase: "input" }));
+      this.#end(
+        x,
+        e instanceof HansomError ? e : new HansomError("invalid_header", String(e), { cause: e, phase: "input" }),
+      );
       return;
     }
     this.#streams.set(x.streamId, x);
@@ -178,10 +201,11 @@ export class Http2Connection implements HttpConnection {
         if (end) x.sendDone = true;
         return queued;
       },
-      writable: () => new Promise<void>((r) => {
-        if (x.done || !this.#session.sendBlocked(id)) r();
-        else x.wake = r;
-      }),
+      writable: () =>
+        new Promise<void>((r) => {
+          if (x.done || !this.#session.sendBlocked(id)) r();
+          else x.wake = r;
+        }),
       drain: () => this.#full,
       awaitContinue: async () => x.head === null && (await x.gate!.wait()) && x.head === null && !x.done,
       progress: (sent, done) => {
@@ -191,7 +215,15 @@ export class Http2Connection implements HttpConnection {
       },
     }).then(undefined, (e: unknown) => {
       if (x.done) return;
-      this.#end(x, e instanceof HansomError ? e : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "send" }));
+      this.#end(
+        x,
+        e instanceof HansomError
+          ? e
+          : new HansomError("aborted", `The request body failed: ${(e as Error)?.message ?? e}`, {
+              cause: e,
+              phase: "send",
+            }),
+      );
     });
   }
 
@@ -236,6 +268,7 @@ export class Http2Connection implements HttpConnection {
     x.sawByte = true;
     x.recv.touch();
     if (end) x.ended = true;
+    x.received += chunk.length;
     if (chunk.length > 0) {
       if (x.bodiless) this.#session.consume(id, chunk.length);
       else if (x.want === "body" && x.pending.length === 0) this.#deliver(x, chunk);
@@ -251,7 +284,8 @@ export class Http2Connection implements HttpConnection {
   }
 
   #maybeComplete(x: H2Exchange): void {
-    if (!x.done && x.ended && x.pending.length === 0 && (x.bodiless || (x.sink !== null && x.want === "body"))) this.#end(x, null);
+    if (!x.done && x.ended && x.pending.length === 0 && (x.bodiless || (x.sink !== null && x.want === "body")))
+      this.#end(x, null);
   }
 
   #onReset(id: number, code: string, retryable: boolean): void {
@@ -263,16 +297,38 @@ export class Http2Connection implements HttpConnection {
       x.wakeUpload();
       return;
     }
-    const err = retryable && x.head === null
-      ? markBeforeResponse(new HansomError("closed", `The server refused the HTTP/2 stream (${code}); the request was not processed`, { phase: "response" }))
-      : new HansomError(RESET_CODE, `The server reset the HTTP/2 stream (${code})`, { phase: x.head ? "body" : "response" });
+    // Servers (node:http2 among them) that answered in full without reading the request end
+    // it with RST_STREAM NO_ERROR and no END_STREAM; with every declared byte in, it stands.
+    const cl = x.head?.contentLength;
+    if (code === "NO_ERROR" && cl !== null && cl !== undefined && x.received === cl) {
+      x.ended = true;
+      x.sendDone = true;
+      x.wakeUpload();
+      this.#maybeComplete(x);
+      return;
+    }
+    const err =
+      retryable && x.head === null
+        ? markBeforeResponse(
+            new HansomError("closed", `The server refused the HTTP/2 stream (${code}); the request was not processed`, {
+              phase: "response",
+            }),
+          )
+        : new HansomError(RESET_CODE, `The server reset the HTTP/2 stream (${code})`, {
+            phase: x.head ? "body" : "response",
+          });
     this.#end(x, err);
   }
 
   #onGoaway(): void {
     // Streams above the last id are refused right after this; those below may finish.
     for (const x of [...this.#queued]) {
-      this.#end(x, markBeforeResponse(new HansomError("closed", "The server sent GOAWAY before the request could start", { phase: "send" })));
+      this.#end(
+        x,
+        markBeforeResponse(
+          new HansomError("closed", "The server sent GOAWAY before the request could start", { phase: "send" }),
+        ),
+      );
     }
     if (this.active === 0) this.#closeDrained();
   }
@@ -280,7 +336,12 @@ export class Http2Connection implements HttpConnection {
   #onTimeout(x: H2Exchange): void {
     const ms = x.recv.ms;
     const what = x.head ? "the response body" : "the response";
-    this.#end(x, new HansomError("recv_timeout", `No data received for ${ms} ms while waiting for ${what} (recvTimeout)`, { phase: x.head ? "body" : "response" }));
+    this.#end(
+      x,
+      new HansomError("recv_timeout", `No data received for ${ms} ms while waiting for ${what} (recvTimeout)`, {
+        phase: x.head ? "body" : "response",
+      }),
+    );
     // One slow stream says nothing of the others; a connection that answers no PING is dead.
     if (Date.now() - this.#lastRead >= ms) this.#probe(ms);
   }
@@ -291,10 +352,17 @@ export class Http2Connection implements HttpConnection {
     this.#probing = true;
     const sentAt = Date.now();
     this.#session.ping();
-    unrefTimer(timer(() => {
-      this.#probing = false;
-      if (this.#lastRead < sentAt) this.#fail(new HansomError("recv_timeout", `The HTTP/2 connection went silent: no answer to a PING within ${ms} ms`, { phase: "response" }));
-    }, ms));
+    unrefTimer(
+      timer(() => {
+        this.#probing = false;
+        if (this.#lastRead < sentAt)
+          this.#fail(
+            new HansomError("recv_timeout", `The HTTP/2 connection went silent: no answer to a PING within ${ms} ms`, {
+              phase: "response",
+            }),
+          );
+      }, ms),
+    );
   }
 
   /** The body source of exchange `x`; inert once that exchange is over. */
@@ -302,7 +370,8 @@ export class Http2Connection implements HttpConnection {
     return {
       read: (sink: BodySink) => {
         if (x.lateError) return sink.error(x.lateError);
-        if (x.done) return sink.error(new HansomError("closed", "The response body is no longer available", { phase: "body" }));
+        if (x.done)
+          return sink.error(new HansomError("closed", "The response body is no longer available", { phase: "body" }));
         x.sink = sink;
         x.want = "body";
         x.recv.start();
@@ -310,10 +379,15 @@ export class Http2Connection implements HttpConnection {
         this.#maybeComplete(x);
       },
       cancel: () => {
-        if (!x.done) this.#end(x, new HansomError("aborted", "The response body was abandoned", { phase: "body" }), true, false);
+        if (!x.done)
+          this.#end(x, new HansomError("aborted", "The response body was abandoned", { phase: "body" }), true, false);
       },
       detach: (): DetachedWire => {
-        throw new HansomError("invalid_option", "detach() is not available on HTTP/2: the connection carries other streams", { phase: "body" });
+        throw new HansomError(
+          "invalid_option",
+          "detach() is not available on HTTP/2: the connection carries other streams",
+          { phase: "body" },
+        );
       },
     };
   }
@@ -358,7 +432,14 @@ export class Http2Connection implements HttpConnection {
     try {
       this.#session.receive(chunk);
     } catch (e) {
-      this.#fail(e instanceof HansomError ? e : new HansomError("bad_response", `Reading the HTTP/2 response failed: ${(e as Error)?.message ?? e}`, { cause: e, phase: "response" }));
+      this.#fail(
+        e instanceof HansomError
+          ? e
+          : new HansomError("bad_response", `Reading the HTTP/2 response failed: ${(e as Error)?.message ?? e}`, {
+              cause: e,
+              phase: "response",
+            }),
+      );
     }
   }
 

@@ -23,6 +23,8 @@ export class H2Exchange {
   trailers: Array<[string, string]> | null = null;
   /** The server's END_STREAM arrived. */
   ended = false;
+  /** Body bytes received on the stream (to honour a NO_ERROR reset after a complete body). */
+  received = 0;
   /** The response has no body to read (HEAD, 204, 304, END_STREAM on the head, content-length 0). */
   bodiless = false;
   /** The whole request went out (END_STREAM sent). */
@@ -44,7 +46,10 @@ export class H2Exchange {
   constructor(spec: RequestSpec, waiter: H2Exchange["waiter"], onTimeout: (x: H2Exchange) => void) {
     this.spec = spec;
     this.waiter = waiter;
-    this.recv = new RecvTimer(() => !this.done && this.want !== "none", () => onTimeout(this));
+    this.recv = new RecvTimer(
+      () => !this.done && this.want !== "none",
+      () => onTimeout(this),
+    );
     this.recv.ms = spec.recvTimeout;
     this.gate = spec.expectContinue ? new ContinueGate() : null;
   }

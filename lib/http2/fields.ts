@@ -42,8 +42,10 @@ export function prepareRequest(input: ReadonlyArray<readonly [string, string]>):
     }
     const name = rawName.toLowerCase();
     if (!isToken(name)) throw invalid(`Invalid header name ${JSON.stringify(rawName)}: not an RFC 9110 token`);
-    if (CONNECTION_SPECIFIC.has(name)) throw invalid(`Header ${JSON.stringify(rawName)} is connection-specific and not allowed on HTTP/2`);
-    if (name === "te" && value.toLowerCase() !== "trailers") throw invalid(`Header "te" may only be "trailers" on HTTP/2`);
+    if (CONNECTION_SPECIFIC.has(name))
+      throw invalid(`Header ${JSON.stringify(rawName)} is connection-specific and not allowed on HTTP/2`);
+    if (name === "te" && value.toLowerCase() !== "trailers")
+      throw invalid(`Header "te" may only be "trailers" on HTTP/2`);
     regular.push([name, value]);
   }
   const method = pseudo.get(":method");
@@ -72,7 +74,8 @@ function trimValue(name: string, value: string): string {
       throw invalid(`Invalid value for header ${JSON.stringify(name)}: CR, LF and NUL are not allowed`);
     }
   }
-  const first = value.charCodeAt(0), last = value.charCodeAt(value.length - 1);
+  const first = value.charCodeAt(0),
+    last = value.charCodeAt(value.length - 1);
   return first === 32 || first === 9 || last === 32 || last === 9 ? value.replace(/^[ \t]+|[ \t]+$/g, "") : value;
 }
 
@@ -91,7 +94,8 @@ function fieldProblem(name: string, value: string): string | null {
     const c = value.charCodeAt(i);
     if (c === 0 || c === 10 || c === 13) return `CR, LF or NUL in the value of ${name}`;
   }
-  const first = value.charCodeAt(0), last = value.charCodeAt(value.length - 1);
+  const first = value.charCodeAt(0),
+    last = value.charCodeAt(value.length - 1);
   if (first === 32 || first === 9 || last === 32 || last === 9) return `whitespace around the value of ${name}`;
   if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
   return null;
@@ -111,7 +115,8 @@ export function checkResponse(streamId: number, decoded: Array<[string, string]>
       if (name !== ":status") throw malformed(`pseudo-header ${JSON.stringify(name.slice(0, 40))}`);
       if (status >= 0) throw malformed("more than one :status");
       if (fields.length > 0) throw malformed(":status after a regular field");
-      if (!/^[1-9][0-9][0-9]$/.test(value)) throw malformed(`:status ${JSON.stringify(value.slice(0, 40))} is not three digits`);
+      if (!/^[1-9][0-9][0-9]$/.test(value))
+        throw malformed(`:status ${JSON.stringify(value.slice(0, 40))} is not three digits`);
       status = Number(value);
       continue;
     }
@@ -133,7 +138,8 @@ export function checkResponse(streamId: number, decoded: Array<[string, string]>
 /** Checks a trailer section (§8.1): regular, well-formed fields only. Throws a stream PROTOCOL_ERROR. */
 export function checkTrailers(streamId: number, decoded: Array<[string, string]>): Array<[string, string]> {
   for (const [name, value] of decoded) {
-    const problem = name.charCodeAt(0) === 58 ? `pseudo-header ${JSON.stringify(name.slice(0, 40))}` : fieldProblem(name, value);
+    const problem =
+      name.charCodeAt(0) === 58 ? `pseudo-header ${JSON.stringify(name.slice(0, 40))}` : fieldProblem(name, value);
     if (problem !== null) throw streamError(streamId, PROTOCOL_ERROR, `malformed trailers: ${problem}`);
   }
   return decoded;

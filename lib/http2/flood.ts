@@ -34,7 +34,10 @@ export class FloodGuard {
     const [what, option] = KINDS[kind];
     const limit = this.#limits[option];
     if (++this.#counts[kind] <= limit) return null;
-    return connectionError(ENHANCE_YOUR_CALM, `flood: more than ${limit} ${what} without a response making progress (the ${option} limit)`);
+    return connectionError(
+      ENHANCE_YOUR_CALM,
+      `flood: more than ${limit} ${what} without a response making progress (the ${option} limit)`,
+    );
   }
 
   /** A response made progress, or a stream was opened: every count starts over. */

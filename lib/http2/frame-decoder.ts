@@ -6,12 +6,39 @@
 // across chunks is copied, into a buffer of its own that is never written again.
 import { connectionError, FRAME_SIZE_ERROR, PROTOCOL_ERROR } from "./errors.ts";
 import {
-  CONTINUATION, DATA, FLAG_ACK, FLAG_END_HEADERS, FLAG_END_STREAM, FLAG_PADDED, FLAG_PRIORITY, FRAME_HEADER_SIZE,
-  GOAWAY, HEADERS, MAX_WINDOW, MIN_MAX_FRAME_SIZE, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE,
+  CONTINUATION,
+  DATA,
+  FLAG_ACK,
+  FLAG_END_HEADERS,
+  FLAG_END_STREAM,
+  FLAG_PADDED,
+  FLAG_PRIORITY,
+  FRAME_HEADER_SIZE,
+  GOAWAY,
+  HEADERS,
+  MAX_WINDOW,
+  MIN_MAX_FRAME_SIZE,
+  PING,
+  PRIORITY,
+  PUSH_PROMISE,
+  RST_STREAM,
+  SETTINGS,
+  WINDOW_UPDATE,
 } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 
-const NAMES = ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"];
+const NAMES = [
+  "DATA",
+  "HEADERS",
+  "PRIORITY",
+  "RST_STREAM",
+  "SETTINGS",
+  "PUSH_PROMISE",
+  "PING",
+  "GOAWAY",
+  "WINDOW_UPDATE",
+  "CONTINUATION",
+];
 
 /** The name of a frame type, for messages. */
 export function frameTypeName(type: number): string {
@@ -96,12 +123,18 @@ export class FrameDecoder {
     const streamId = readUint32(b, at + 5) & MAX_WINDOW; // §4.1: the reserved bit is ignored
     const name = frameTypeName(type);
     if (length > this.maxFrameSize) {
-      throw connectionError(FRAME_SIZE_ERROR, `${name} frame of ${length} bytes is larger than SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
+      throw connectionError(
+        FRAME_SIZE_ERROR,
+        `${name} frame of ${length} bytes is larger than SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`,
+      );
     }
     const fixed = type === PING ? 8 : type === RST_STREAM || type === WINDOW_UPDATE ? 4 : type === PRIORITY ? 5 : -1;
-    if (fixed >= 0 && length !== fixed) throw connectionError(FRAME_SIZE_ERROR, `${name} frame of ${length} bytes, not ${fixed}`);
-    if (type === GOAWAY && length < 8) throw connectionError(FRAME_SIZE_ERROR, `GOAWAY frame of ${length} bytes, under 8`);
-    if (type === SETTINGS && length % 6 !== 0) throw connectionError(FRAME_SIZE_ERROR, `SETTINGS frame of ${length} bytes, not a multiple of 6`);
+    if (fixed >= 0 && length !== fixed)
+      throw connectionError(FRAME_SIZE_ERROR, `${name} frame of ${length} bytes, not ${fixed}`);
+    if (type === GOAWAY && length < 8)
+      throw connectionError(FRAME_SIZE_ERROR, `GOAWAY frame of ${length} bytes, under 8`);
+    if (type === SETTINGS && length % 6 !== 0)
+      throw connectionError(FRAME_SIZE_ERROR, `SETTINGS frame of ${length} bytes, not a multiple of 6`);
     if (type === SETTINGS && (b[at + 4]! & FLAG_ACK) !== 0 && length !== 0) {
       throw connectionError(FRAME_SIZE_ERROR, "SETTINGS acknowledgement with a payload");
     }
@@ -119,7 +152,10 @@ export class FrameDecoder {
   }
 
   #emit(p: Uint8Array, onFrame: (f: Frame) => void): void {
-    const type = this.#type, flags = this.#flags, streamId = this.#streamId, length = this.#length;
+    const type = this.#type,
+      flags = this.#flags,
+      streamId = this.#streamId,
+      length = this.#length;
     this.#length = -1;
     this.#bufLen = 0;
     onFrame(this.#frame(p, type, flags, streamId, length));
@@ -134,8 +170,11 @@ export class FrameDecoder {
       case HEADERS: {
         const fragment = unpad(p, flags, (flags & FLAG_PRIORITY) !== 0 ? 5 : 0, "HEADERS");
         return {
-          type: "HEADERS", streamId, endStream: (flags & FLAG_END_STREAM) !== 0,
-          endHeaders: (flags & FLAG_END_HEADERS) !== 0, fragment,
+          type: "HEADERS",
+          streamId,
+          endStream: (flags & FLAG_END_STREAM) !== 0,
+          endHeaders: (flags & FLAG_END_HEADERS) !== 0,
+          fragment,
         };
       }
       case CONTINUATION:
@@ -157,7 +196,12 @@ export class FrameDecoder {
       case PING:
         return { type: "PING", ack: (flags & FLAG_ACK) !== 0, data: p };
       case GOAWAY:
-        return { type: "GOAWAY", lastStreamId: readUint32(p, 0) & MAX_WINDOW, errorCode: readUint32(p, 4), debug: p.subarray(8) };
+        return {
+          type: "GOAWAY",
+          lastStreamId: readUint32(p, 0) & MAX_WINDOW,
+          errorCode: readUint32(p, 4),
+          debug: p.subarray(8),
+        };
       case WINDOW_UPDATE:
         return { type: "WINDOW_UPDATE", streamId, increment: readUint32(p, 0) & MAX_WINDOW };
       default:
@@ -178,7 +222,10 @@ function unpad(p: Uint8Array, flags: number, skip: number, name: string): Uint8A
   if (p.length < 1 + skip) throw connectionError(FRAME_SIZE_ERROR, `padded ${name} frame too short for its Pad Length`);
   const pad = p[0]!;
   if (pad > p.length - 1 - skip) {
-    throw connectionError(PROTOCOL_ERROR, `${name} frame padding of ${pad} bytes is longer than its ${p.length - 1 - skip}-byte payload`);
+    throw connectionError(
+      PROTOCOL_ERROR,
+      `${name} frame padding of ${pad} bytes is longer than its ${p.length - 1 - skip}-byte payload`,
+    );
   }
   return p.subarray(1 + skip, p.length - pad);
 }

@@ -47,7 +47,14 @@ export type Frame =
   | { type: "UNKNOWN"; frameType: number; streamId: number; length: number };
 
 /** Writes a frame header at `at` in `out` (§4.1); the reserved bit of the stream id is sent as 0. */
-export function writeFrameHeader(out: Uint8Array, at: number, length: number, type: number, flags: number, streamId: number): void {
+export function writeFrameHeader(
+  out: Uint8Array,
+  at: number,
+  length: number,
+  type: number,
+  flags: number,
+  streamId: number,
+): void {
   out[at] = length >>> 16;
   out[at + 1] = length >>> 8;
   out[at + 2] = length;
@@ -64,7 +71,12 @@ function writeUint32(out: Uint8Array, at: number, v: number): void {
 }
 
 /** A whole frame of any type: header plus a copy of `payload`. */
-export function encodeFrame(type: number, flags: number, streamId: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function encodeFrame(
+  type: number,
+  flags: number,
+  streamId: number,
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_SIZE + payload.length);
   writeFrameHeader(out, 0, payload.length, type, flags, streamId);
   out.set(payload, FRAME_HEADER_SIZE);
@@ -97,7 +109,11 @@ export function encodePing(data: Uint8Array, ack: boolean): Uint8Array {
 }
 
 /** A GOAWAY (§6.8). */
-export function encodeGoaway(lastStreamId: number, errorCode: number, debug: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function encodeGoaway(
+  lastStreamId: number,
+  errorCode: number,
+  debug: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_SIZE + 8 + debug.length);
   writeFrameHeader(out, 0, 8 + debug.length, GOAWAY, 0, 0);
   writeUint32(out, FRAME_HEADER_SIZE, lastStreamId & MAX_WINDOW);
@@ -148,7 +164,12 @@ function padded(payload: Uint8Array, padLength: number): Uint8Array {
  * A header block as HEADERS plus as many CONTINUATION frames as `maxFrameSize` requires
  * (§4.3, §6.10), in one array: a field block is sent contiguously, nothing may interleave.
  */
-export function encodeHeaders(streamId: number, block: Uint8Array, endStream: boolean, maxFrameSize: number): Uint8Array {
+export function encodeHeaders(
+  streamId: number,
+  block: Uint8Array,
+  endStream: boolean,
+  maxFrameSize: number,
+): Uint8Array {
   const frames = Math.max(1, Math.ceil(block.length / maxFrameSize));
   const out = new Uint8Array(block.length + frames * FRAME_HEADER_SIZE);
   let at = 0;
@@ -184,7 +205,10 @@ export function encodeHeadersFrame(streamId: number, fragment: Uint8Array, o: He
     payload[4] = 15; // weight 16, depends on stream 0
     payload.set(fragment, 5);
   }
-  const flags = (o.endStream ? FLAG_END_STREAM : 0) | (o.endHeaders !== false ? FLAG_END_HEADERS : 0) |
-    (pad >= 0 ? FLAG_PADDED : 0) | (o.priority ? FLAG_PRIORITY : 0);
+  const flags =
+    (o.endStream ? FLAG_END_STREAM : 0) |
+    (o.endHeaders !== false ? FLAG_END_HEADERS : 0) |
+    (pad >= 0 ? FLAG_PADDED : 0) |
+    (o.priority ? FLAG_PRIORITY : 0);
   return encodeFrame(HEADERS, flags, streamId, padded(payload, pad));
 }

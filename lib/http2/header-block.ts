@@ -32,12 +32,22 @@ export class HeaderBlock {
 
   /** A CONTINUATION frame: returns the whole block on END_HEADERS, else null. Throws H2Error. */
   continuation(streamId: number, endHeaders: boolean, fragment: Uint8Array): Uint8Array | null {
-    if (this.streamId === 0) throw connectionError(PROTOCOL_ERROR, `CONTINUATION frame on stream ${streamId} without a HEADERS frame before it`);
+    if (this.streamId === 0)
+      throw connectionError(
+        PROTOCOL_ERROR,
+        `CONTINUATION frame on stream ${streamId} without a HEADERS frame before it`,
+      );
     if (streamId !== this.streamId) {
-      throw connectionError(PROTOCOL_ERROR, `CONTINUATION frame on stream ${streamId} inside the header block of stream ${this.streamId}`);
+      throw connectionError(
+        PROTOCOL_ERROR,
+        `CONTINUATION frame on stream ${streamId} inside the header block of stream ${this.streamId}`,
+      );
     }
     if (++this.#continuations > this.#maxContinuations) {
-      throw connectionError(ENHANCE_YOUR_CALM, `CONTINUATION flood: more than ${this.#maxContinuations} CONTINUATION frames in one header block (the maxContinuationFrames limit)`);
+      throw connectionError(
+        ENHANCE_YOUR_CALM,
+        `CONTINUATION flood: more than ${this.#maxContinuations} CONTINUATION frames in one header block (the maxContinuationFrames limit)`,
+      );
     }
     return this.#add(fragment, endHeaders);
   }
@@ -45,7 +55,10 @@ export class HeaderBlock {
   #add(fragment: Uint8Array, end: boolean): Uint8Array | null {
     this.#size += fragment.length;
     if (this.#size > this.#maxSize) {
-      throw connectionError(ENHANCE_YOUR_CALM, `header block larger than ${this.#maxSize} bytes (twice SETTINGS_MAX_HEADER_LIST_SIZE)`);
+      throw connectionError(
+        ENHANCE_YOUR_CALM,
+        `header block larger than ${this.#maxSize} bytes (twice SETTINGS_MAX_HEADER_LIST_SIZE)`,
+      );
     }
     if (!end) {
       this.#parts.push(fragment);

@@ -4,7 +4,7 @@
 // size (RFC 9113 §6.5.2) is counted as fields are decoded, so an oversized list is refused
 // before it is built. Octets become strings as Latin-1 (one char per octet), as in http1/.
 import { latin1 } from "../http1/fields.ts";
-import { COMPRESSION_ERROR, connectionError, H2Error, PROTOCOL_ERROR } from "./errors.ts";
+import { COMPRESSION_ERROR, connectionError, type H2Error, PROTOCOL_ERROR } from "./errors.ts";
 import { huffmanDecode } from "./huffman.ts";
 import { DynamicTable, ENTRY_OVERHEAD, STATIC_LENGTH, STATIC_TABLE } from "./hpack-table.ts";
 
@@ -66,9 +66,11 @@ export class HpackDecoder {
       } else if (b & 0x20) {
         // §6.3 dynamic table size update: only at the start of a block (§4.2)
         if (fields.length > 0) throw bad("dynamic table size update after a field");
-        if (++updates > MAX_SIZE_UPDATES) throw bad(`more than ${MAX_SIZE_UPDATES} dynamic table size updates in one block`);
+        if (++updates > MAX_SIZE_UPDATES)
+          throw bad(`more than ${MAX_SIZE_UPDATES} dynamic table size updates in one block`);
         const size = this.#int(5);
-        if (size > this.maxTableSize) throw bad(`dynamic table size update to ${size}, above our SETTINGS_HEADER_TABLE_SIZE ${this.maxTableSize}`);
+        if (size > this.maxTableSize)
+          throw bad(`dynamic table size update to ${size}, above our SETTINGS_HEADER_TABLE_SIZE ${this.maxTableSize}`);
         this.table.setMaxSize(size);
         continue;
       } else {
@@ -79,7 +81,10 @@ export class HpackDecoder {
       }
       listSize += name.length + value.length + ENTRY_OVERHEAD;
       if (listSize > this.maxHeaderListSize) {
-        throw connectionError(PROTOCOL_ERROR, `header list larger than SETTINGS_MAX_HEADER_LIST_SIZE ${this.maxHeaderListSize} bytes`);
+        throw connectionError(
+          PROTOCOL_ERROR,
+          `header list larger than SETTINGS_MAX_HEADER_LIST_SIZE ${this.maxHeaderListSize} bytes`,
+        );
       }
       fields.push([name, value]);
     }

@@ -93,8 +93,10 @@ export class HpackEncoder {
     const nameOctets = toOctets(name);
     const valueOctets = toOctets(value);
     const size = nameOctets.length + valueOctets.length + ENTRY_OVERHEAD;
-    if (sensitive) this.#int(0x10, 4, nameIndex); // §6.2.3
-    else if (VOLATILE.has(name) || size * 4 > this.table.maxSize * 3) this.#int(0x00, 4, nameIndex); // §6.2.2
+    if (sensitive)
+      this.#int(0x10, 4, nameIndex); // §6.2.3
+    else if (VOLATILE.has(name) || size * 4 > this.table.maxSize * 3)
+      this.#int(0x00, 4, nameIndex); // §6.2.2
     else {
       this.#int(0x40, 6, nameIndex); // §6.2.1
       this.table.add(name, value, size - ENTRY_OVERHEAD);

@@ -13,7 +13,8 @@ const FAIL = 0xffff;
 const tree = new Uint16Array(512);
 let nodes = 1;
 for (let sym = 0; sym <= EOS; sym++) {
-  const code = HUFFMAN_CODES[2 * sym]!, bits = HUFFMAN_CODES[2 * sym + 1]!;
+  const code = HUFFMAN_CODES[2 * sym]!,
+    bits = HUFFMAN_CODES[2 * sym + 1]!;
   let node = 0;
   for (let b = bits - 1; b > 0; b--) {
     const slot = 2 * node + ((code >>> b) & 1);
@@ -37,7 +38,8 @@ const NEXT = new Uint8Array(256 * 16);
 const EMIT = new Uint16Array(256 * 16);
 for (let state = 0; state < nodes; state++) {
   for (let nibble = 0; nibble < 16; nibble++) {
-    let node = state, emit = 0;
+    let node = state,
+      emit = 0;
     for (let b = 3; b >= 0; b--) {
       const next = tree[2 * node + ((nibble >>> b) & 1)]!;
       if (next < 0x8000) {
@@ -56,7 +58,8 @@ for (let state = 0; state < nodes; state++) {
 /** Decodes a Huffman-coded string; returns null for EOS inside it or bad padding (§5.2). */
 export function huffmanDecode(src: Uint8Array): Uint8Array | null {
   const out = new Uint8Array(Math.ceil((src.length * 8) / 5));
-  let n = 0, state = 0;
+  let n = 0,
+    state = 0;
   for (let i = 0; i < src.length; i++) {
     const byte = src[i]!;
     let k = state * 16 + (byte >>> 4);
@@ -87,7 +90,8 @@ export function huffmanLength(src: Uint8Array): number {
 /** Writes the Huffman coding of `src` into `out` at `at`, padded with ones (§5.2); returns the end offset. */
 export function huffmanEncode(src: Uint8Array, out: Uint8Array, at: number): number {
   // Up to 7 pending bits plus a 30-bit code fit in a double's exact integer range.
-  let acc = 0, bits = 0;
+  let acc = 0,
+    bits = 0;
   for (let i = 0; i < src.length; i++) {
     const s = src[i]!;
     const len = HUFFMAN_CODES[2 * s + 1]!;

@@ -2,7 +2,14 @@
 // response of each stream, flow control, SETTINGS, PING, GOAWAY. A connection error is
 // thrown (the session sends GOAWAY); a stream error is handled here by resetting the stream.
 import {
-  connectionError, errorName, FLOW_CONTROL_ERROR, H2Error, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED, streamError,
+  connectionError,
+  errorName,
+  FLOW_CONTROL_ERROR,
+  H2Error,
+  PROTOCOL_ERROR,
+  REFUSED_STREAM,
+  STREAM_CLOSED,
+  streamError,
 } from "./errors.ts";
 import type { SessionCore } from "./core.ts";
 import { encodePing, encodeSettingsAck, encodeWindowUpdate, MAX_WINDOW } from "./frame.ts";
@@ -16,7 +23,8 @@ export function onFrame(c: SessionCore, f: Frame): void {
   if (c.closed) return;
   if (!c.gotSettings) {
     // §3.4: the server's preface is a SETTINGS frame.
-    if (f.type !== "SETTINGS" || f.ack) throw connectionError(PROTOCOL_ERROR, "the server's first frame is not SETTINGS");
+    if (f.type !== "SETTINGS" || f.ack)
+      throw connectionError(PROTOCOL_ERROR, "the server's first frame is not SETTINGS");
     c.gotSettings = true;
   }
   // §6.10: nothing may come between the frames of one header block.
@@ -73,7 +81,10 @@ function frame(c: SessionCore, f: Frame): void {
 
 function data(c: SessionCore, id: number, bytes: Uint8Array, flowLength: number, endStream: boolean): void {
   if (!c.connRecv.receive(flowLength)) {
-    throw connectionError(FLOW_CONTROL_ERROR, `DATA of ${flowLength} bytes beyond the connection window (${c.connRecv.available} left)`);
+    throw connectionError(
+      FLOW_CONTROL_ERROR,
+      `DATA of ${flowLength} bytes beyond the connection window (${c.connRecv.available} left)`,
+    );
   }
   const s = c.table.live(id, "DATA");
   if (s === null || !s.receiving) {
@@ -83,7 +94,10 @@ function data(c: SessionCore, id: number, bytes: Uint8Array, flowLength: number,
     throw streamError(id, STREAM_CLOSED, "DATA after END_STREAM");
   }
   if (!s.recv.receive(flowLength)) {
-    throw connectionError(FLOW_CONTROL_ERROR, `DATA of ${flowLength} bytes on stream ${id} beyond its window (${s.recv.available} left)`);
+    throw connectionError(
+      FLOW_CONTROL_ERROR,
+      `DATA of ${flowLength} bytes on stream ${id} beyond its window (${s.recv.available} left)`,
+    );
   }
   const len = bytes.length;
   // Padding is consumed on arrival; the data when the reader takes it.
@@ -137,7 +151,10 @@ function settings(c: SessionCore, ack: boolean, entries: Array<[number, number]>
       if (s.state === "closed") continue;
       s.sendWindow += delta;
       if (s.sendWindow > MAX_WINDOW) {
-        throw connectionError(FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${s.id}'s window above 2^31-1`);
+        throw connectionError(
+          FLOW_CONTROL_ERROR,
+          `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${s.id}'s window above 2^31-1`,
+        );
       }
     }
   }
@@ -177,7 +194,8 @@ function windowUpdate(c: SessionCore, id: number, inc: number): void {
   const s = c.table.live(id, "WINDOW_UPDATE");
   if (s === null) return c.count("ignored");
   if (inc === 0) throw streamError(id, PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-  if (s.sendWindow + inc > MAX_WINDOW) throw streamError(id, FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the stream window above 2^31-1");
+  if (s.sendWindow + inc > MAX_WINDOW)
+    throw streamError(id, FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the stream window above 2^31-1");
   s.sendWindow += inc;
   c.flushStream(s);
 }

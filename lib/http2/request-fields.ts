@@ -19,14 +19,24 @@ export function h2Fields(spec: RequestSpec): Array<[string, string]> {
     if (name === "content-length") hasLength = true;
     rest.push(field);
   }
-  const fields: Array<[string, string]> = spec.method === "CONNECT"
-    ? [[":method", "CONNECT"], [":authority", authority]]
-    : [[":method", spec.method], [":scheme", spec.scheme], [":authority", authority], [":path", spec.path || "/"]];
+  const fields: Array<[string, string]> =
+    spec.method === "CONNECT"
+      ? [
+          [":method", "CONNECT"],
+          [":authority", authority],
+        ]
+      : [
+          [":method", spec.method],
+          [":scheme", spec.scheme],
+          [":authority", authority],
+          [":path", spec.path || "/"],
+        ];
   for (const f of rest) fields.push(f);
   const body = spec.body;
   if (!hasLength) {
     if (body && body.length !== null) fields.push(["content-length", String(body.length)]);
-    else if (!body && (spec.method === "POST" || spec.method === "PUT" || spec.method === "PATCH")) fields.push(["content-length", "0"]);
+    else if (!body && (spec.method === "POST" || spec.method === "PUT" || spec.method === "PATCH"))
+      fields.push(["content-length", "0"]);
   }
   return fields;
 }

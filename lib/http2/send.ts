@@ -7,7 +7,8 @@ import { DEFAULT_WINDOW } from "./settings.ts";
 import type { Stream } from "./stream.ts";
 
 /** flushStream() result bits: END_STREAM went out; a queue that had been left waiting ran empty. */
-export const SENT_END = 1, DRAINED = 2;
+export const SENT_END = 1,
+  DRAINED = 2;
 
 /** Pending output and DATA framing for one session. */
 export class Sender {

@@ -36,7 +36,15 @@ import { CANCEL, connectionError, errorCode, H2Error, NO_ERROR, PROTOCOL_ERROR }
 import type { H2ErrorName } from "./errors.ts";
 import { SessionCore } from "./core.ts";
 import type { GoawayInfo, SessionHandler } from "./core.ts";
-import { encodeGoaway, encodeHeaders, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate, PREFACE } from "./frame.ts";
+import {
+  encodeGoaway,
+  encodeHeaders,
+  encodePing,
+  encodeRstStream,
+  encodeSettings,
+  encodeWindowUpdate,
+  PREFACE,
+} from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { prepareRequest } from "./fields.ts";
 import { onFrame } from "./inbound.ts";
@@ -146,7 +154,8 @@ export class ClientSession {
     const c = this.#c;
     if (c.closed) return;
     if (this.#depth > 0) throw new TypeError("ClientSession.receive() called from inside a session callback");
-    if (this.#firstBytes.length < 5) this.#firstBytes += String.fromCharCode(...chunk.subarray(0, 5 - this.#firstBytes.length));
+    if (this.#firstBytes.length < 5)
+      this.#firstBytes += String.fromCharCode(...chunk.subarray(0, 5 - this.#firstBytes.length));
     this.#depth++;
     try {
       c.decoder.push(chunk, this.#onFrame);
@@ -175,7 +184,11 @@ export class ClientSession {
     const p = prepareRequest(fields);
     if (p.listSize > c.peer.maxHeaderListSize) {
       const limit = c.peer.maxHeaderListSize;
-      throw new HansomError("invalid_header", `Request header list of ${p.listSize} bytes is over the server's SETTINGS_MAX_HEADER_LIST_SIZE ${limit}`, { phase: "input" });
+      throw new HansomError(
+        "invalid_header",
+        `Request header list of ${p.listSize} bytes is over the server's SETTINGS_MAX_HEADER_LIST_SIZE ${limit}`,
+        { phase: "input" },
+      );
     }
     this.start();
     this.#depth++;
@@ -195,7 +208,8 @@ export class ClientSession {
   sendData(streamId: number, data: Uint8Array, endStream: boolean): number {
     const s = this.#streams.get(streamId);
     if (s === undefined || s.state === "closed") {
-      if (streamId % 2 === 0 || streamId >= this.#c.table.nextId) throw new RangeError(`sendData on stream ${streamId}, never opened`);
+      if (streamId % 2 === 0 || streamId >= this.#c.table.nextId)
+        throw new RangeError(`sendData on stream ${streamId}, never opened`);
       return 0;
     }
     if (!s.sending || s.endQueued) throw new TypeError(`sendData on stream ${streamId} after its END_STREAM`);
@@ -273,7 +287,8 @@ export class ClientSession {
     if (c.goaway !== null) return "the server sent GOAWAY";
     if (c.goawaySent) return "we sent GOAWAY";
     if (c.table.exhausted) return "stream identifiers are exhausted";
-    if (c.table.open >= c.peer.maxConcurrentStreams) return `SETTINGS_MAX_CONCURRENT_STREAMS ${c.peer.maxConcurrentStreams} reached`;
+    if (c.table.open >= c.peer.maxConcurrentStreams)
+      return `SETTINGS_MAX_CONCURRENT_STREAMS ${c.peer.maxConcurrentStreams} reached`;
     return null;
   }
 

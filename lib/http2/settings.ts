@@ -124,7 +124,8 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
   };
   const check = (name: keyof ResolvedOptions, min: number, max: number) => {
     const v = r[name];
-    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${v}`);
   };
   check("initialWindowSize", 1, MAX_WINDOW);
   check("connectionWindowSize", DEFAULT_WINDOW, MAX_WINDOW);
@@ -132,7 +133,14 @@ export function resolveOptions(o: SessionOptions): ResolvedOptions {
   check("maxHeaderListSize", 1, 0xffffffff);
   check("headerTableSize", 0, 0xffffffff);
   check("encoderTableSize", 0, 0xffffffff);
-  for (const k of ["maxContinuationFrames", "maxSettingsFrames", "maxPingFrames", "maxResetFrames", "maxEmptyFrames", "maxIgnoredFrames"] as const) {
+  for (const k of [
+    "maxContinuationFrames",
+    "maxSettingsFrames",
+    "maxPingFrames",
+    "maxResetFrames",
+    "maxEmptyFrames",
+    "maxIgnoredFrames",
+  ] as const) {
     check(k, 0, Number.MAX_SAFE_INTEGER);
   }
   return r;

@@ -6,7 +6,9 @@ import { RecvWindow } from "./flow.ts";
 export type StreamState = "open" | "half_closed_local" | "half_closed_remote" | "closed";
 
 /** Where the response is: awaiting the final head, in the body, or complete. */
-export const AWAIT_HEAD = 0, IN_BODY = 1, COMPLETE = 2;
+export const AWAIT_HEAD = 0,
+  IN_BODY = 1,
+  COMPLETE = 2;
 
 /** One stream's bookkeeping; the session drives every change. */
 export class Stream {

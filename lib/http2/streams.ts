@@ -7,7 +7,8 @@ import { connectionError, PROTOCOL_ERROR, STREAM_CLOSED } from "./errors.ts";
 import type { Stream } from "./stream.ts";
 
 /** Why a stream closed: the server ended it, or it was reset (by either side or a GOAWAY). */
-export const ENDED = 1, RESET = 2;
+export const ENDED = 1,
+  RESET = 2;
 // Closed streams remembered; older ones are treated as reset (their late frames ignored).
 const CLOSED_MEMORY = 1024;
 const MAX_STREAM_ID = 0x7fffffff;
@@ -49,7 +50,8 @@ export class StreamTable {
 
   /** A frame carrying a response arrived on a closed stream: an error only after the server's END_STREAM. */
   late(id: number, type: string): void {
-    if (this.#why.get(id) === ENDED) throw connectionError(STREAM_CLOSED, `${type} frame on stream ${id} after its END_STREAM`);
+    if (this.#why.get(id) === ENDED)
+      throw connectionError(STREAM_CLOSED, `${type} frame on stream ${id} after its END_STREAM`);
   }
 
   /**

@@ -41,7 +41,11 @@ export async function sendBody(body: EncodedBody, expectContinue: boolean, ctl: 
   }
   if (!ctl.proceed()) return false;
   if (body.length !== null && sent !== body.length) {
-    throw new HansomError("invalid_option", `The request body was ${sent} bytes but its declared length is ${body.length}`, { phase: "send" });
+    throw new HansomError(
+      "invalid_option",
+      `The request body was ${sent} bytes but its declared length is ${body.length}`,
+      { phase: "send" },
+    );
   }
   ctl.send(EMPTY, true);
   ctl.progress(sent, true);

@@ -95,7 +95,7 @@ type Step = ReceivePartEvent | typeof MORE | typeof CLOSED;
 
 const EMPTY = new Uint8Array(0);
 // %AsyncIteratorPrototype%: gives events() its [Symbol.asyncIterator] (and asyncDispose where the runtime has it).
-const ASYNC_ITERATOR_PROTOTYPE: object = Object.getPrototypeOf(Object.getPrototypeOf((async function* () {}).prototype));
+const ASYNC_ITERATOR_PROTOTYPE: object = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype));
 const LWSP_MAX = 256; // transport padding (RFC 2046 §5.1.1) allowed after a delimiter
 
 /** Parses a multipart body from a chunk iterator into ReceivePartEvents. */
@@ -139,7 +139,11 @@ export class MultipartDecoder {
   }
 
   #next(): Promise<IteratorResult<ReceivePartEvent>> {
-    if (this.#pending) return this.#pending.then(() => this.#next(), () => this.#next()); // overlapping calls run in turn
+    if (this.#pending)
+      return this.#pending.then(
+        () => this.#next(),
+        () => this.#next(),
+      ); // overlapping calls run in turn
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     let ev: Step;
     try {
@@ -186,7 +190,8 @@ export class MultipartDecoder {
 
   /** Discards the rest of the current part's body (hackney skip_multipart); the next event is end_of_part. */
   async skipPart(): Promise<void> {
-    if (this.#reading || this.#pending) throw new TypeError("hansom: skipPart() called while events() is waiting for bytes");
+    if (this.#reading || this.#pending)
+      throw new TypeError("hansom: skipPart() called while events() is waiting for bytes");
     if (this.#state !== BODY || this.#queued) return; // no part body open: nothing to skip
     this.#skipping = true;
     try {
@@ -210,7 +215,11 @@ export class MultipartDecoder {
       for (;;) {
         const r = await this.#src.next();
         if (r.done) {
-          throw new HansomError("bad_response", `Multipart body ended before its closing boundary (in the ${STATE_NAMES[this.#state]})`, { phase: "body" });
+          throw new HansomError(
+            "bad_response",
+            `Multipart body ended before its closing boundary (in the ${STATE_NAMES[this.#state]})`,
+            { phase: "body" },
+          );
         }
         const c = r.value;
         if (!(c instanceof Uint8Array)) throw new TypeError("hansom: a multipart source must yield Uint8Array chunks");
@@ -303,7 +312,7 @@ export class MultipartDecoder {
           while (i < buf.length && (buf[i] === 32 || buf[i] === 9)) i++;
           if (i - pos > LWSP_MAX) throw this.#bad("too much padding after a boundary");
           if (buf.length - i < 2) return MORE;
-          if (buf[i] !== 13 || buf[i + 1] !== 10) throw this.#bad("a boundary is followed by neither \"--\" nor CRLF");
+          if (buf[i] !== 13 || buf[i + 1] !== 10) throw this.#bad('a boundary is followed by neither "--" nor CRLF');
           this.#pos = i + 2;
           this.#state = HEADERS;
           continue;
@@ -377,7 +386,7 @@ export class MultipartDecoder {
       }
       start = end + 2;
     }
-    this.#contentType = ct && ct[1]; // read after the loop: a folded value is complete
+    this.#contentType = ct?.[1] ?? null; // read after the loop: a folded value is complete
     return out;
   }
 }

@@ -9,7 +9,18 @@ import { contentTypeFor } from "../mime.ts";
 import { getAdapter } from "../runtime/index.ts";
 import type { FileHandle } from "../runtime/socket.ts";
 
-import { basename, boundary, boundaryParam, checkBoundary, checkLength, disposition, head, headerPairs, valueBytes, withLength } from "./part-head.ts";
+import {
+  basename,
+  boundary,
+  boundaryParam,
+  checkBoundary,
+  checkLength,
+  disposition,
+  head,
+  headerPairs,
+  valueBytes,
+  withLength,
+} from "./part-head.ts";
 import type { PartHeaders } from "./part-head.ts";
 
 export { boundary };
@@ -18,8 +29,15 @@ export { boundary };
 export type Part =
   | { name: string; value: string | Uint8Array; headers?: PartHeaders }
   | { name: string; file: string; filename?: string; contentType?: string; headers?: PartHeaders }
-  | { name: string; stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; length?: number; filename?: string; contentType?: string; headers?: PartHeaders }
-  | { mixed: string; parts: Part[]; /** Inner boundary; a fresh boundary() when absent. */ boundary?: string };
+  | {
+      name: string;
+      stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+      length?: number;
+      filename?: string;
+      contentType?: string;
+      headers?: PartHeaders;
+    }
+  | { mixed: string; parts: Part[] /** Inner boundary; a fresh boundary() when absent. */; boundary?: string };
 
 const utf8 = new TextEncoder();
 const BIG = 64 * 1024; // values this large are sent by reference, not copied into a pack buffer
@@ -27,7 +45,6 @@ const BIG = 64 * 1024; // values this large are sent by reference, not copied in
 type Source = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 /** A plan segment: bytes as they are, or a source streamed at send time with its expected size. */
 type Segment = Uint8Array | { src: () => Source; size: number | undefined; label: string };
-
 
 /** Segments under construction: text and small bytes packed into one growing buffer. */
 class Plan {
@@ -78,10 +95,20 @@ type BlobPart = { name: string; blob: Blob; filename: string };
 async function compile(parts: Array<Part | BlobPart>, b: string, plan: Plan, forLength: boolean): Promise<void> {
   if (!Array.isArray(parts)) throw new TypeError("hansom: multipart parts must be an array");
   for (const p of parts) {
-    if (p === null || typeof p !== "object") throw new TypeError(`hansom: a multipart part must be an object, got ${p === null ? "null" : typeof p}`);
+    if (p === null || typeof p !== "object")
+      throw new TypeError(`hansom: a multipart part must be an object, got ${p === null ? "null" : typeof p}`);
     if ("mixed" in p) {
       const inner = checkBoundary(p.boundary ?? boundary());
-      plan.text(head(b, [["content-disposition", disposition(p.mixed)], ["content-type", `multipart/mixed; ${boundaryParam(inner)}`]], []));
+      plan.text(
+        head(
+          b,
+          [
+            ["content-disposition", disposition(p.mixed)],
+            ["content-type", `multipart/mixed; ${boundaryParam(inner)}`],
+          ],
+          [],
+        ),
+      );
       await compile(p.parts, inner, plan, forLength);
       plan.text(`--${inner}--\r\n\r\n`); // inner close delimiter, then the outer part's CRLF
       continue;
@@ -93,21 +120,61 @@ async function compile(parts: Array<Part | BlobPart>, b: string, plan: Plan, for
       // string is text, so "text/plain; charset=utf-8". Either way with content-length.
       const bytes = valueBytes(p.value, `multipart part ${label} value`);
       const ct = typeof p.value === "string" ? "text/plain; charset=utf-8" : contentTypeFor(p.name);
-      plan.text(head(b, [["content-disposition", disposition(p.name)], ["content-type", ct], ["content-length", String(bytes.length)]], extra));
+      plan.text(
+        head(
+          b,
+          [
+            ["content-disposition", disposition(p.name)],
+            ["content-type", ct],
+            ["content-length", String(bytes.length)],
+          ],
+          extra,
+        ),
+      );
       plan.bytes(bytes);
     } else if ("file" in p || "blob" in p) {
-      const fh: FileHandle = "file" in p ? await (await getAdapter()).openFile(p.file) : { size: p.blob.size, chunks: () => p.blob.stream() };
-      const fname = "file" in p ? p.filename ?? basename(p.file) : p.filename;
-      const ct = "file" in p ? p.contentType ?? contentTypeFor(fname) : p.blob.type || "application/octet-stream";
-      plan.text(head(b, [["content-disposition", disposition(p.name, fname)], ["content-type", ct], ["content-length", String(fh.size)]], extra));
+      const fh: FileHandle =
+        "file" in p
+          ? await (await getAdapter()).openFile(p.file)
+          : { size: p.blob.size, chunks: () => p.blob.stream() };
+      const fname = "file" in p ? (p.filename ?? basename(p.file)) : p.filename;
+      const ct = "file" in p ? (p.contentType ?? contentTypeFor(fname)) : p.blob.type || "application/octet-stream";
+      plan.text(
+        head(
+          b,
+          [
+            ["content-disposition", disposition(p.name, fname)],
+            ["content-type", ct],
+            ["content-length", String(fh.size)],
+          ],
+          extra,
+        ),
+      );
       // Small blobs are read now so the body stays one packed buffer; files and large blobs stream.
       if ("blob" in p && p.blob.size < BIG) plan.bytes(new Uint8Array(await p.blob.arrayBuffer()));
       else plan.source(() => fh.chunks(), fh.size, "file" in p ? `${label} (file ${p.file})` : label);
     } else if ("stream" in p) {
       const len = checkLength(p.length, label);
-      if (len === undefined && forLength) throw new HansomError("multipart_error", `Multipart part ${label} is a stream without a length, so the body length is unknown`, { phase: "input" });
+      if (len === undefined && forLength)
+        throw new HansomError(
+          "multipart_error",
+          `Multipart part ${label} is a stream without a length, so the body length is unknown`,
+          { phase: "input" },
+        );
       const ct = p.contentType ?? (p.filename ? contentTypeFor(p.filename) : "application/octet-stream");
-      plan.text(head(b, withLength([["content-disposition", disposition(p.name, p.filename)], ["content-type", ct]], len), extra));
+      plan.text(
+        head(
+          b,
+          withLength(
+            [
+              ["content-disposition", disposition(p.name, p.filename)],
+              ["content-type", ct],
+            ],
+            len,
+          ),
+          extra,
+        ),
+      );
       plan.source(() => p.stream, len, label);
       plan.replayable = false; // a stream is read once
     } else {
@@ -124,7 +191,10 @@ async function* counted(src: Source, size: number | undefined, label: string): A
   // A ReadableStream through its reader: not every runtime makes streams async-iterable.
   const reader = src instanceof ReadableStream ? src.getReader() : null;
   // Async iterables, and (leniently) sync ones such as an array of chunks.
-  const it = reader ? null : ((src as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator]?.() ?? (src as unknown as Iterable<Uint8Array>)[Symbol.iterator]());
+  const it = reader
+    ? null
+    : ((src as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator]?.() ??
+      (src as unknown as Iterable<Uint8Array>)[Symbol.iterator]());
   let done = false;
   try {
     for (;;) {
@@ -162,14 +232,24 @@ async function planFor(parts: Array<Part | BlobPart>, b: string, forLength: bool
 }
 
 /** An EncodedBody whose open() works once unless replayable. */
-export function encodedBody(length: number | null, b: string, replayable: boolean, open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>): EncodedBody {
+export function encodedBody(
+  length: number | null,
+  b: string,
+  replayable: boolean,
+  open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): EncodedBody {
   let used = false;
   return {
     length,
     contentType: `multipart/form-data; ${boundaryParam(b)}`,
     replayable,
     open() {
-      if (used && !replayable) throw new HansomError("not_replayable", "The multipart body has a stream part or stream of events and was already sent; it cannot be sent again", { phase: "send" });
+      if (used && !replayable)
+        throw new HansomError(
+          "not_replayable",
+          "The multipart body has a stream part or stream of events and was already sent; it cannot be sent again",
+          { phase: "send" },
+        );
       used = true;
       return open();
     },
@@ -178,7 +258,9 @@ export function encodedBody(length: number | null, b: string, replayable: boolea
 
 function planBody(plan: Plan, b: string): EncodedBody {
   const segs = plan.segs;
-  return encodedBody(plan.length, b, plan.replayable, () => (segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs)));
+  return encodedBody(plan.length, b, plan.replayable, () =>
+    segs.every((s) => s instanceof Uint8Array) ? (segs as Uint8Array[]) : playSegments(segs),
+  );
 }
 
 /**
@@ -206,7 +288,9 @@ export async function encodeMultipart(parts: Part[], b: string = boundary()): Pr
 
 /** Encodes a FormData: strings as value parts, Blob/File entries as file parts (name "blob" by default). */
 export async function encodeFormData(fd: FormData, b: string = boundary()): Promise<EncodedBody> {
-  const parts = [...fd].map(([name, v]): Part | BlobPart => (typeof v === "string" ? { name, value: v } : { name, blob: v, filename: (v as Partial<File>).name ?? "blob" }));
+  const parts = [...fd].map(([name, v]): Part | BlobPart =>
+    typeof v === "string" ? { name, value: v } : { name, blob: v, filename: (v as Partial<File>).name ?? "blob" },
+  );
   return planBody(await planFor(parts, b, false), b);
 }
 

@@ -21,13 +21,20 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2
  */
 export function boundary(): string {
   // x % 62 favours 8 of the 62 letters by 5:4, leaving ~142 bits: plenty for uniqueness.
-  return "---------------------------" + Array.from(crypto.getRandomValues(new Uint8Array(24)), (x) => ALNUM[x % 62]).join("");
+  return (
+    "---------------------------" +
+    Array.from(crypto.getRandomValues(new Uint8Array(24)), (x) => ALNUM[x % 62]).join("")
+  );
 }
 
 /** `b` when it is a valid RFC 2046 boundary, else multipart_error. */
 export function checkBoundary(b: string): string {
   if (typeof b !== "string" || !BOUNDARY.test(b)) {
-    throw new HansomError("multipart_error", `Invalid multipart boundary ${JSON.stringify(b)}: RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space`, { phase: "input" });
+    throw new HansomError(
+      "multipart_error",
+      `Invalid multipart boundary ${JSON.stringify(b)}: RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space`,
+      { phase: "input" },
+    );
   }
   return b;
 }
@@ -56,7 +63,8 @@ function extValue(s: string): string {
 
 /** The form-data Content-Disposition value for a part; a non-string name is a TypeError. */
 export function disposition(name: string, filename?: string): string {
-  if (typeof name !== "string") throw new TypeError(`hansom: a multipart part name must be a string, got ${typeof name}`);
+  if (typeof name !== "string")
+    throw new TypeError(`hansom: a multipart part name must be a string, got ${typeof name}`);
   let s = `form-data; name=${quoted(name)}`;
   if (filename !== undefined) {
     s += `; filename=${quoted(filename)}`;
@@ -76,12 +84,21 @@ export type PartHeaders = Array<[string, string]> | Record<string, string> | Hea
 /** A part's extra headers as validated pairs; CR, LF or NUL anywhere is invalid_header. */
 export function headerPairs(h: PartHeaders | undefined): Array<[string, string]> {
   if (h === undefined || h === null) return [];
-  const pairs: Array<[string, string]> = h instanceof Headers ? [...h]
-    : Array.isArray(h) ? h.map((p) => [String(p[0]), String(p[1])] as [string, string])
-    : Object.entries(h);
+  const pairs: Array<[string, string]> =
+    h instanceof Headers
+      ? [...h]
+      : Array.isArray(h)
+        ? h.map((p) => [String(p[0]), String(p[1])] as [string, string])
+        : Object.entries(h);
   for (const [k, v] of pairs) {
-    if (!TOKEN.test(k)) throw new HansomError("invalid_header", `Invalid multipart part header name ${JSON.stringify(k)}`, { phase: "input" });
-    if (/[\r\n\0]/.test(v)) throw new HansomError("invalid_header", `Multipart part header ${k} has a CR, LF or NUL in its value`, { phase: "input" });
+    if (!TOKEN.test(k))
+      throw new HansomError("invalid_header", `Invalid multipart part header name ${JSON.stringify(k)}`, {
+        phase: "input",
+      });
+    if (/[\r\n\0]/.test(v))
+      throw new HansomError("invalid_header", `Multipart part header ${k} has a CR, LF or NUL in its value`, {
+        phase: "input",
+      });
   }
   return pairs;
 }
@@ -103,7 +120,8 @@ export function head(b: string, defaults: Array<[string, string]>, extra: Array<
 
 /** `len` when absent or a non-negative safe integer, else a TypeError naming the part. */
 export function checkLength(len: number | undefined, label: string): number | undefined {
-  if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new TypeError(`hansom: multipart part ${label} length must be a non-negative integer`);
+  if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0))
+    throw new TypeError(`hansom: multipart part ${label} length must be a non-negative integer`);
   return len;
 }
 

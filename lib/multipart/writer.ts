@@ -5,7 +5,17 @@
 import { HansomError } from "../errors.ts";
 import type { EncodedBody } from "../body.ts";
 import { contentTypeFor } from "../mime.ts";
-import { boundary, boundaryParam, checkBoundary, checkLength, disposition, head, headerPairs, valueBytes, withLength } from "./part-head.ts";
+import {
+  boundary,
+  boundaryParam,
+  checkBoundary,
+  checkLength,
+  disposition,
+  head,
+  headerPairs,
+  valueBytes,
+  withLength,
+} from "./part-head.ts";
 import type { PartHeaders } from "./part-head.ts";
 import { encodedBody, playParts } from "./encode.ts";
 import type { Part } from "./encode.ts";
@@ -26,19 +36,33 @@ const EVENT_TYPES = new Set(["file", "data", "part", "part_bin", "end_of_part", 
 
 /** True for an object whose string `type` is a SendPartEvent type. */
 export function isSendPartEvent(x: unknown): x is SendPartEvent {
-  return typeof x === "object" && x !== null && typeof (x as { type?: unknown }).type === "string" && EVENT_TYPES.has((x as { type: string }).type);
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as { type?: unknown }).type === "string" &&
+    EVENT_TYPES.has((x as { type: string }).type)
+  );
 }
 
 /** A chunked body from SendPartEvents; a missing final `eof` is added when no part is open. */
-export function multipartEventStream(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string = boundary()): EncodedBody {
+export function multipartEventStream(
+  events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>,
+  b: string = boundary(),
+): EncodedBody {
   checkBoundary(b);
   return encodedBody(null, b, Array.isArray(events), () => writeEvents(events, b));
 }
 
-async function* writeEvents(events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>, b: string): AsyncGenerator<Uint8Array> {
+async function* writeEvents(
+  events: Iterable<SendPartEvent> | AsyncIterable<SendPartEvent>,
+  b: string,
+): AsyncGenerator<Uint8Array> {
   const w = new MultipartWriter(b);
   for await (const ev of events) {
-    if (!isSendPartEvent(ev)) throw new HansomError("multipart_error", `Not a multipart event: ${Object.prototype.toString.call(ev)}`, { phase: "send" });
+    if (!isSendPartEvent(ev))
+      throw new HansomError("multipart_error", `Not a multipart event: ${Object.prototype.toString.call(ev)}`, {
+        phase: "send",
+      });
     yield* w.encode(ev);
   }
   if (!w.done) yield* w.encode({ type: "eof" });
@@ -78,7 +102,8 @@ export class MultipartWriter {
       const part = this.#part;
       if (!part) throw this.#misuse(`"${ev.type}" without an open "part"`);
       if (ev.type === "end_of_part") {
-        if (part.left !== undefined && part.left !== 0) throw this.#misuse(`"end_of_part" with ${part.left} of part ${part.label}'s announced bytes unsent`);
+        if (part.left !== undefined && part.left !== 0)
+          throw this.#misuse(`"end_of_part" with ${part.left} of part ${part.label}'s announced bytes unsent`);
         this.#part = null;
         return one(utf8.encode("\r\n"));
       }
@@ -89,13 +114,17 @@ export class MultipartWriter {
       }
       return one(ev.bytes);
     }
-    if (this.#part) throw this.#misuse(`"${ev.type}" while part ${this.#part.label} is open (send "end_of_part" first)`);
+    if (this.#part)
+      throw this.#misuse(`"${ev.type}" while part ${this.#part.label} is open (send "end_of_part" first)`);
     switch (ev.type) {
       case "data":
       case "file": {
         // The bytes of the equivalent Part (hackney's default field name for {file, Path} is
         // "file"); its input is checked now, the file opened when the bytes are read.
-        const p: Part = ev.type === "data" ? { name: ev.name, value: ev.content, headers: ev.headers } : { name: ev.name ?? "file", file: ev.path, headers: ev.headers };
+        const p: Part =
+          ev.type === "data"
+            ? { name: ev.name, value: ev.content, headers: ev.headers }
+            : { name: ev.name ?? "file", file: ev.path, headers: ev.headers };
         headerPairs(ev.headers);
         disposition(p.name);
         if (ev.type === "data" && typeof ev.content !== "string") valueBytes(ev.content, "data event content");
@@ -104,27 +133,56 @@ export class MultipartWriter {
       case "part": {
         const len = checkLength(ev.length, JSON.stringify(ev.name));
         // hackney {part, Name[, Len]}: type by the name's extension, length when given.
-        const h = head(b, withLength([["content-disposition", disposition(ev.name)], ["content-type", contentTypeFor(ev.name)]], len), headerPairs(ev.headers));
+        const h = head(
+          b,
+          withLength(
+            [
+              ["content-disposition", disposition(ev.name)],
+              ["content-type", contentTypeFor(ev.name)],
+            ],
+            len,
+          ),
+          headerPairs(ev.headers),
+        );
         this.#part = { label: JSON.stringify(ev.name), left: len };
         return one(utf8.encode(h));
       }
       case "mp_mixed": {
         const inner = checkBoundary(ev.boundary);
         this.#stack.push(inner);
-        return one(utf8.encode(head(b, [["content-disposition", disposition(ev.name)], ["content-type", `multipart/mixed; ${boundaryParam(inner)}`]], [])));
+        return one(
+          utf8.encode(
+            head(
+              b,
+              [
+                ["content-disposition", disposition(ev.name)],
+                ["content-type", `multipart/mixed; ${boundaryParam(inner)}`],
+              ],
+              [],
+            ),
+          ),
+        );
       }
       case "mp_mixed_eof": {
-        if (this.#stack.length < 2 || ev.boundary !== b) throw this.#misuse(`"mp_mixed_eof" for ${JSON.stringify(ev.boundary)}, but the open boundary is ${JSON.stringify(b)}`);
+        if (this.#stack.length < 2 || ev.boundary !== b)
+          throw this.#misuse(
+            `"mp_mixed_eof" for ${JSON.stringify(ev.boundary)}, but the open boundary is ${JSON.stringify(b)}`,
+          );
         this.#stack.pop();
         return one(utf8.encode(`--${b}--\r\n\r\n`));
       }
       case "eof": {
-        if (this.#stack.length > 1) throw this.#misuse(`"eof" inside mixed part ${JSON.stringify(b)} (send "mp_mixed_eof" first)`);
+        if (this.#stack.length > 1)
+          throw this.#misuse(`"eof" inside mixed part ${JSON.stringify(b)} (send "mp_mixed_eof" first)`);
         this.#done = true;
         return one(utf8.encode(`--${b}--\r\n`));
       }
       default:
-        throw new HansomError("multipart_error", `Unknown multipart event type ${JSON.stringify((ev as { type: unknown }).type)}`, { phase: "send" });
+        throw new HansomError(
+          "multipart_error",
+          `Unknown multipart event type ${JSON.stringify((ev as { type: unknown }).type)}`,
+          { phase: "send" },
+        );
     }
   }
 }

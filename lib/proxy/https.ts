@@ -36,13 +36,19 @@ function bad(message: string): never {
 
 /** Checks a proxyTls option value (the option registry's check); throws invalid_option. */
 export function checkProxyTls(v: unknown, name: string): void {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) bad(`Option ${name} must be an object { ca?, cert?, key?, servername?, insecure? }`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    bad(`Option ${name} must be an object { ca?, cert?, key?, servername?, insecure? }`);
   const t = v as Record<string, unknown>;
-  for (const k of Object.keys(t)) if (!KEYS.has(k)) bad(`Unknown option ${name}.${k}: ${name} takes ca, cert, key, servername and insecure`);
-  if (t["ca"] !== undefined && !(isPem(t["ca"]) || (Array.isArray(t["ca"]) && t["ca"].every(isPem)))) bad(`Option ${name}.ca must be PEM text or bytes, or a list of them`);
-  for (const k of ["cert", "key"]) if (t[k] !== undefined && !isPem(t[k])) bad(`Option ${name}.${k} must be PEM text or bytes`);
-  if (t["servername"] !== undefined && typeof t["servername"] !== "string") bad(`Option ${name}.servername must be a string`);
-  if (t["insecure"] !== undefined && typeof t["insecure"] !== "boolean") bad(`Option ${name}.insecure must be a boolean`);
+  for (const k of Object.keys(t))
+    if (!KEYS.has(k)) bad(`Unknown option ${name}.${k}: ${name} takes ca, cert, key, servername and insecure`);
+  if (t["ca"] !== undefined && !(isPem(t["ca"]) || (Array.isArray(t["ca"]) && t["ca"].every(isPem))))
+    bad(`Option ${name}.ca must be PEM text or bytes, or a list of them`);
+  for (const k of ["cert", "key"])
+    if (t[k] !== undefined && !isPem(t[k])) bad(`Option ${name}.${k} must be PEM text or bytes`);
+  if (t["servername"] !== undefined && typeof t["servername"] !== "string")
+    bad(`Option ${name}.servername must be a string`);
+  if (t["insecure"] !== undefined && typeof t["insecure"] !== "boolean")
+    bad(`Option ${name}.insecure must be a boolean`);
 }
 
 /** The proxyTls option as adapter settings; undefined means system CAs with verification on. */
@@ -71,15 +77,29 @@ export async function connectProxy(
   proxy: { host: string; port: number; tls?: ProxyTls },
   opts: { timeout: number; signal?: AbortSignal },
 ): Promise<RawSocket> {
-  if (!proxy.tls) return adapter.connect({ host: proxy.host, port: proxy.port, timeout: opts.timeout, signal: opts.signal });
+  if (!proxy.tls)
+    return adapter.connect({ host: proxy.host, port: proxy.port, timeout: opts.timeout, signal: opts.signal });
   try {
-    return await adapter.connect({ host: proxy.host, port: proxy.port, tls: proxy.tls.tls, insecure: proxy.tls.insecure, timeout: opts.timeout, signal: opts.signal });
+    return await adapter.connect({
+      host: proxy.host,
+      port: proxy.port,
+      tls: proxy.tls.tls,
+      insecure: proxy.tls.insecure,
+      timeout: opts.timeout,
+      signal: opts.signal,
+    });
   } catch (e) {
     if (!(e instanceof HansomError) || e.code !== "tls_error") throw e;
-    const hint = proxy.tls.insecure ? "" : " (a proxy certificate from a private CA needs proxyTls.ca; proxyTls.servername sets the name checked)";
-    throw new HansomError("tls_error", `TLS with the HTTPS proxy ${hostPort(proxy.host, proxy.port)} failed${hint}: ${e.message}`, {
-      cause: e,
-      phase: "tls",
-    });
+    const hint = proxy.tls.insecure
+      ? ""
+      : " (a proxy certificate from a private CA needs proxyTls.ca; proxyTls.servername sets the name checked)";
+    throw new HansomError(
+      "tls_error",
+      `TLS with the HTTPS proxy ${hostPort(proxy.host, proxy.port)} failed${hint}: ${e.message}`,
+      {
+        cause: e,
+        phase: "tls",
+      },
+    );
   }
 }

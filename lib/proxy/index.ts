@@ -88,7 +88,7 @@ function checkString(v: unknown, what: string): string | undefined {
 
 // RFC 7617 §2: the user-id of Basic credentials cannot contain a colon.
 function checkBasicUser(user: string | undefined): void {
-  if (user !== undefined && user.includes(":")) throw badOption("a proxy user name must not contain ':'");
+  if (user?.includes(":")) throw badOption("a proxy user name must not contain ':'");
 }
 
 function fromObject(o: { host?: unknown; port?: unknown; auth?: unknown }, kind: "http" | "connect"): ProxyConfig {
@@ -131,7 +131,11 @@ function parseProxyUrl(s: string, source: string): ProxyConfig {
   const explicitPort = /:\d+$/.test(hostPart);
   const secure = scheme === "https";
   const kind = scheme === "http" || secure ? "http" : "socks5";
-  const cfg: ProxyConfig = { kind, host: u.host, port: explicitPort ? u.port : secure ? 443 : kind === "http" ? 80 : 1080 };
+  const cfg: ProxyConfig = {
+    kind,
+    host: u.host,
+    port: explicitPort ? u.port : secure ? 443 : kind === "http" ? 80 : 1080,
+  };
   if (secure) cfg.secure = true;
   if (authority.includes("@")) {
     cfg.user = u.user;
@@ -190,7 +194,12 @@ function toRoute(cfg: ProxyConfig, target: ParsedUrl, tlsOpt: ProxyTlsOptions | 
   // proxyTls shapes the connection only where TLS to the proxy runs on it.
   const scheme = cfg.secure ? `${kind}+tls` : kind;
   const tlsPart = cfg.secure ? `|${proxyTlsKey(tlsOpt)}` : "";
-  const route: ProxyRoute = { kind, host: cfg.host, port: cfg.port, key: `${scheme}://${who}${hostPort(cfg.host, cfg.port)}${tlsPart}` };
+  const route: ProxyRoute = {
+    kind,
+    host: cfg.host,
+    port: cfg.port,
+    key: `${scheme}://${who}${hostPort(cfg.host, cfg.port)}${tlsPart}`,
+  };
   if (cfg.secure) route.tls = proxyTls(tlsOpt);
   if (cfg.user !== undefined) {
     route.user = cfg.user;
@@ -205,7 +214,12 @@ function toRoute(cfg: ProxyConfig, target: ParsedUrl, tlsOpt: ProxyTlsOptions | 
  * proxyTls option) applies when the proxy is an https:// one.
  * @example resolveProxy("http://u:p@127.0.0.1:3128", parseUrl("https://example.com/"), adapter) // kind "tunnel"
  */
-export function resolveProxy(opt: ProxyOption | undefined, target: ParsedUrl, adapter: SocketAdapter, tls?: ProxyTlsOptions): ProxyRoute | null {
+export function resolveProxy(
+  opt: ProxyOption | undefined,
+  target: ParsedUrl,
+  adapter: SocketAdapter,
+  tls?: ProxyTlsOptions,
+): ProxyRoute | null {
   // A Unix socket is local: no proxy reaches it.
   if (opt === undefined || opt === null || target.scheme === "http+unix") return null;
   if (opt === "env") {
@@ -257,5 +271,11 @@ export async function openTunnel(
     sock.destroy();
     throw handshakeTimeout(hs.what, opts.timeout);
   }
-  return sock.startTls({ host: target.host, tls: opts.tls ?? {}, insecure: opts.insecure, timeout: remaining, signal: opts.signal });
+  return sock.startTls({
+    host: target.host,
+    tls: opts.tls ?? {},
+    insecure: opts.insecure,
+    timeout: remaining,
+    signal: opts.signal,
+  });
 }

@@ -127,9 +127,13 @@ export class TunnelSocket implements RawSocket {
 
 /** Why the time ran out: a connect_timeout in the proxy phase. */
 export function handshakeTimeout(what: string, timeout: number): HansomError {
-  return new HansomError("connect_timeout", `Proxy handshake (${what}) did not finish within ${timeout} ms (connectTimeout)`, {
-    phase: "proxy",
-  });
+  return new HansomError(
+    "connect_timeout",
+    `Proxy handshake (${what}) did not finish within ${timeout} ms (connectTimeout)`,
+    {
+      phase: "proxy",
+    },
+  );
 }
 
 /**
@@ -156,7 +160,9 @@ export function runHandshake(sock: TunnelSocket, hs: Handshake, deadline: number
     const onAbort = (): void => finish(abortError(signal));
     // Clamped: timers past 2^31-1 ms fire at once (connectTimeout: Infinity means no limit).
     const timer =
-      remaining > 0x7fffffff ? undefined : setTimeout(() => finish(handshakeTimeout(hs.what, Math.max(0, remaining))), Math.max(0, remaining));
+      remaining > 0x7fffffff
+        ? undefined
+        : setTimeout(() => finish(handshakeTimeout(hs.what, Math.max(0, remaining))), Math.max(0, remaining));
     if (signal?.aborted) return finish(abortError(signal));
     signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -167,7 +173,9 @@ export function runHandshake(sock: TunnelSocket, hs: Handshake, deadline: number
         try {
           r = hs.feed(chunk);
         } catch (e) {
-          return finish(e instanceof HansomError ? e : new HansomError("proxy_error", String(e), { cause: e, phase: "proxy" }));
+          return finish(
+            e instanceof HansomError ? e : new HansomError("proxy_error", String(e), { cause: e, phase: "proxy" }),
+          );
         }
         if (r.send) sock.write(r.send);
         if (r.used !== undefined) {
@@ -178,7 +186,11 @@ export function runHandshake(sock: TunnelSocket, hs: Handshake, deadline: number
         }
       },
       end() {
-        finish(new HansomError("proxy_error", `Proxy closed the connection during the handshake (${hs.what})`, { phase: "proxy" }));
+        finish(
+          new HansomError("proxy_error", `Proxy closed the connection during the handshake (${hs.what})`, {
+            phase: "proxy",
+          }),
+        );
       },
       error(err) {
         finish(

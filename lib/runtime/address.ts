@@ -15,7 +15,7 @@ export function namesIpv6(family: string | undefined): boolean {
 /** Whether an address is an IPv6 literal by its form: only those have colons. */
 export function looksIpv6(address: string | undefined): boolean {
   // undefined: a runtime that no longer knows the address (the peer reset the socket).
-  return address !== undefined && address.includes(":");
+  return address?.includes(":") === true;
 }
 
 /** Whether `host` is an IP literal rather than a name (RFC 6066 §3: no SNI for literals). */

@@ -4,11 +4,17 @@ import { HansomError } from "../errors.ts";
 
 /** A body file that cannot be read: code `file_error`, phase input. */
 export function fileError(path: string, err: unknown): HansomError {
-  return new HansomError("file_error", `Cannot read body file ${path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, phase: "input" });
+  return new HansomError("file_error", `Cannot read body file ${path}: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+    phase: "input",
+  });
 }
 
 /** The size of the regular file at `path`, by the runtime's `stat`; a failure or anything but a regular file is file_error. */
-export async function regularFileSize(path: string, stat: () => Promise<{ isFile: boolean; size: number }>): Promise<number> {
+export async function regularFileSize(
+  path: string,
+  stat: () => Promise<{ isFile: boolean; size: number }>,
+): Promise<number> {
   try {
     const st = await stat();
     if (!st.isFile) throw new Error("not a regular file");
@@ -22,7 +28,11 @@ export async function regularFileSize(path: string, stat: () => Promise<{ isFile
  * The file's bytes from `open()` (called on the first read) in views of at most `max` bytes.
  * A read error is file_error; a consumer that stops early cancels the stream, closing the file.
  */
-export async function* streamChunks(path: string, open: () => ReadableStream<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+export async function* streamChunks(
+  path: string,
+  open: () => ReadableStream<Uint8Array>,
+  max: number,
+): AsyncGenerator<Uint8Array> {
   const reader = open().getReader();
   let done = false;
   try {

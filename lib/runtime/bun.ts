@@ -6,7 +6,14 @@
 // TLS over a TLS socket, which Bun's upgradeTLS cannot do, is node:tls (bun/node-tls.ts).
 import { HansomError, abortError } from "../errors.ts";
 import type {
-  ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
+  ConnectSpec,
+  FileHandle,
+  RawSocket,
+  SocketAdapter,
+  SocketAddress,
+  SocketHandler,
+  TlsOptions,
+  UpgradeSpec,
 } from "./socket.ts";
 import type { DecoderFactories } from "../decompress.ts";
 import { looksIpv6, socketAddress } from "./address.ts";
@@ -22,7 +29,13 @@ import type { BunHandlers, BunSock, BunTlsOptions } from "./bun/api.ts";
 import { guarded } from "./bun/api.ts";
 
 declare const Bun: {
-  connect(o: ({ hostname: string; port: number } | { unix: string }) & { tls?: BunTlsOptions; socket: BunHandlers; allowHalfOpen?: boolean }): Promise<BunSock>;
+  connect(
+    o: ({ hostname: string; port: number } | { unix: string }) & {
+      tls?: BunTlsOptions;
+      socket: BunHandlers;
+      allowHalfOpen?: boolean;
+    },
+  ): Promise<BunSock>;
   file(path: string): { stat(): Promise<{ isFile(): boolean; size: number }>; stream(): ReadableStream<Uint8Array> };
   env: Record<string, string | undefined>;
 };
@@ -116,7 +129,10 @@ class BunSocket implements RawSocket {
         // With insecure, Bun still reports a failed verification (another host's certificate)
         // as an unsuccessful handshake, though it completed: verification is what was waived.
         if (ok || (this.insecure && s.authorized === false && err !== null)) this.#ready();
-        else this.failConnect(bunSocketError(err ?? new Error("handshake failed"), true, this.#pending?.what ?? "TLS handshake failed"));
+        else
+          this.failConnect(
+            bunSocketError(err ?? new Error("handshake failed"), true, this.#pending?.what ?? "TLS handshake failed"),
+          );
       },
       data: (_s, d) => this.#onData(d),
       drain: () => this.#flush(),
@@ -163,7 +179,9 @@ class BunSocket implements RawSocket {
       s.pause();
       s.setNoDelay(true);
       if (s.remoteAddress === undefined && !this.#unix) {
-        throw Object.assign(new Error("the peer reset the connection as it opened (ECONNRESET)"), { code: "ECONNRESET" });
+        throw Object.assign(new Error("the peer reset the connection as it opened (ECONNRESET)"), {
+          code: "ECONNRESET",
+        });
       }
       this.#remote = address(s.remoteAddress, s.remotePort, s.remoteFamily);
       this.#local = address(s.localAddress, s.localPort, s.localFamily);
@@ -342,7 +360,10 @@ export const bunSockets: SocketAdapter = {
   runtime: "bun",
   connect(spec: ConnectSpec): Promise<RawSocket> {
     if (spec.signal?.aborted) return Promise.reject(abortError(spec.signal));
-    const what = spec.path !== undefined ? `Connecting to the Unix socket ${spec.path} failed` : `Connecting to ${spec.host}:${spec.port} failed`;
+    const what =
+      spec.path !== undefined
+        ? `Connecting to the Unix socket ${spec.path} failed`
+        : `Connecting to ${spec.host}:${spec.port} failed`;
     const sock = new BunSocket(!!spec.tls, spec.path !== undefined);
     sock.insecure = !!spec.insecure;
     const ready = sock.connecting(spec.timeout, spec.signal, what);
@@ -351,7 +372,10 @@ export const bunSockets: SocketAdapter = {
         ...(spec.path !== undefined ? { unix: spec.path } : { hostname: spec.host, port: spec.port }),
         tls: spec.tls ? bunTls(spec.tls, spec.host, spec.insecure) : undefined,
         socket: sock.handlers(),
-      }).then((s) => sock.attach(s), (err: unknown) => sock.failConnect(bunSocketError(err, false, what)));
+      }).then(
+        (s) => sock.attach(s),
+        (err: unknown) => sock.failConnect(bunSocketError(err, false, what)),
+      );
     } catch (err) {
       // Bun rejects bad TLS material (an unparsable CA, key or certificate) synchronously.
       sock.failConnect(bunSocketError(err, !!spec.tls, what));

@@ -6,7 +6,9 @@ import { HansomError, abortError } from "../errors.ts";
 
 /** The connect_timeout error: `what` is the action that did not finish in time. */
 export function connectTimeoutError(what: string, timeout: number): HansomError {
-  return new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, { phase: "connect" });
+  return new HansomError("connect_timeout", `${what}: no connection within ${timeout} ms (connectTimeout)`, {
+    phase: "connect",
+  });
 }
 
 /**
@@ -23,7 +25,12 @@ export class ConnectDeadline {
   #onExpire: ((e: HansomError) => void) | null;
 
   /** `timeout` undefined: no timer, only the signal. */
-  constructor(timeout: number | undefined, signal: AbortSignal | undefined, what: string, onExpire: ((e: HansomError) => void) | null = null) {
+  constructor(
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+    onExpire: ((e: HansomError) => void) | null = null,
+  ) {
     this.#signal = signal;
     this.#onExpire = onExpire;
     this.#expired = new Promise<never>((_, reject) => {
@@ -31,7 +38,10 @@ export class ConnectDeadline {
     });
     this.#expired.catch(() => {});
     // Infinity (or a delay past 2^31-1 ms, which setTimeout fires at once) means no timer.
-    this.#timer = timeout === undefined || !(timeout <= 0x7fffffff) ? undefined : setTimeout(() => this.#expire(connectTimeoutError(what, timeout)), timeout);
+    this.#timer =
+      timeout === undefined || !(timeout <= 0x7fffffff)
+        ? undefined
+        : setTimeout(() => this.#expire(connectTimeoutError(what, timeout)), timeout);
     signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 

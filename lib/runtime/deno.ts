@@ -9,7 +9,13 @@
 // nothing older than TLS 1.2 is spoken.
 import { HansomError, abortError } from "../errors.ts";
 import type {
-  ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, UpgradeSpec,
+  ConnectSpec,
+  FileHandle,
+  RawSocket,
+  SocketAdapter,
+  SocketAddress,
+  SocketHandler,
+  UpgradeSpec,
 } from "./socket.ts";
 import type { DecoderFactories } from "../decompress.ts";
 import { looksIpv6, socketAddress } from "./address.ts";
@@ -47,7 +53,11 @@ interface DenoFile {
   close(): void;
 }
 declare const Deno: {
-  connect(o: { hostname: string; port: number; transport?: "tcp"; signal?: AbortSignal } | { transport: "unix"; path: string }): Promise<DenoConn>;
+  connect(
+    o:
+      | { hostname: string; port: number; transport?: "tcp"; signal?: AbortSignal }
+      | { transport: "unix"; path: string },
+  ): Promise<DenoConn>;
   connectTls(o: DenoTlsBase & { hostname: string; port: number; cert?: string; key?: string }): Promise<DenoTlsConn>;
   startTls(conn: DenoConn, o: DenoTlsBase & { hostname: string }): Promise<DenoTlsConn>;
   open(path: string, o: { read: true }): Promise<DenoFile>;
@@ -261,7 +271,13 @@ class DenoSocket implements RawSocket {
     // Deno.startTls takes only an idle plain TCP connection, and cannot skip verification or
     // present a client certificate: anything else is TLS from node:tls over this socket.
     const what = `TLS handshake with ${spec.host} failed`;
-    const native = !this.secure && !this.#reading && !this.#reads.holding && !this.#reads.eof && this.#queue.empty && !needsNodeTls(spec);
+    const native =
+      !this.secure &&
+      !this.#reading &&
+      !this.#reads.holding &&
+      !this.#reads.eof &&
+      this.#queue.empty &&
+      !needsNodeTls(spec);
     if (!native) return nodeTlsOver(this, spec, what);
     this.#detached = true;
     this.#paused = true;
@@ -278,7 +294,13 @@ class DenoSocket implements RawSocket {
 function needsNodeTls(spec: UpgradeSpec): boolean {
   // A custom CA too: Deno's own TLS adds it to the roots instead of replacing them, and
   // refuses a self-signed certificate given as its own CA (CaUsedAsEndEntity).
-  return !!spec.insecure || spec.tls.ca !== undefined || spec.tls.cert !== undefined || spec.tls.key !== undefined || spec.tls.minVersion === "TLSv1.3";
+  return (
+    !!spec.insecure ||
+    spec.tls.ca !== undefined ||
+    spec.tls.cert !== undefined ||
+    spec.tls.key !== undefined ||
+    spec.tls.minVersion === "TLSv1.3"
+  );
 }
 
 /** The TLS handshake of `c` under the deadline; `c` is closed if it fails or runs out of time. */
@@ -295,14 +317,21 @@ async function handshake(c: DenoTlsConn, dl: ConnectDeadline, what: string): Pro
 }
 
 /** Deno.startTls on an idle TCP connection, handshake included, under the deadline. */
-async function nativeTls(conn: DenoConn, spec: UpgradeSpec, dialled: string, dl: ConnectDeadline, what: string): Promise<RawSocket> {
+async function nativeTls(
+  conn: DenoConn,
+  spec: UpgradeSpec,
+  dialled: string,
+  dl: ConnectDeadline,
+  what: string,
+): Promise<RawSocket> {
   try {
     // Deno's caCerts are trusted in addition to the root store: Deno cannot replace it per connection.
     const hostname = spec.tls.servername ?? dialled;
     dl.onExpire(() => closeQuietly(conn));
     const t = await dl.run(
       Deno.startTls(conn, { hostname, caCerts: caList(spec.tls.ca), alpnProtocols: spec.tls.alpn }),
-      closeQuietly, stepError(true, what),
+      closeQuietly,
+      stepError(true, what),
     );
     return await handshake(t, dl, what);
   } catch (err) {
@@ -317,7 +346,10 @@ async function nativeTls(conn: DenoConn, spec: UpgradeSpec, dialled: string, dl:
 
 async function connect(spec: ConnectSpec): Promise<RawSocket> {
   if (spec.signal?.aborted) throw abortError(spec.signal);
-  const what = spec.path !== undefined ? `Connecting to the Unix socket ${spec.path} failed` : `Connecting to ${spec.host}:${spec.port} failed`;
+  const what =
+    spec.path !== undefined
+      ? `Connecting to the Unix socket ${spec.path} failed`
+      : `Connecting to ${spec.host}:${spec.port} failed`;
   const tls = spec.tls;
   const started = Date.now();
   const dl = new ConnectDeadline(spec.timeout, spec.signal, what);
@@ -325,21 +357,35 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
   try {
     // Deno.connectTls presents a client certificate (Deno.startTls does not) but takes no SNI
     // override: use it for client certificates when the name to verify is the host dialled.
-    if (tls && (tls.cert !== undefined || tls.key !== undefined) && tls.ca === undefined && !spec.insecure && tls.minVersion !== "TLSv1.3" &&
-      (tls.servername === undefined || tls.servername === spec.host)) {
+    if (
+      tls &&
+      (tls.cert !== undefined || tls.key !== undefined) &&
+      tls.ca === undefined &&
+      !spec.insecure &&
+      tls.minVersion !== "TLSv1.3" &&
+      (tls.servername === undefined || tls.servername === spec.host)
+    ) {
       const c = await dl.run(
         Deno.connectTls({
-          hostname: spec.host, port: spec.port, caCerts: caList(tls.ca), alpnProtocols: tls.alpn,
-          cert: tls.cert === undefined ? undefined : pem(tls.cert), key: tls.key === undefined ? undefined : pem(tls.key),
+          hostname: spec.host,
+          port: spec.port,
+          caCerts: caList(tls.ca),
+          alpnProtocols: tls.alpn,
+          cert: tls.cert === undefined ? undefined : pem(tls.cert),
+          key: tls.key === undefined ? undefined : pem(tls.key),
         }),
-        closeQuietly, stepError(false, what),
+        closeQuietly,
+        stepError(false, what),
       );
       const sock = await handshake(c, dl, what);
       // The deadline must not outlive the connect: its timer would close a live connection.
       dl.clear();
       return sock;
     }
-    const to = spec.path !== undefined ? { transport: "unix" as const, path: spec.path } : { hostname: spec.host, port: spec.port, signal: dl.signal };
+    const to =
+      spec.path !== undefined
+        ? { transport: "unix" as const, path: spec.path }
+        : { hostname: spec.host, port: spec.port, signal: dl.signal };
     tcp = await dl.run(Deno.connect(to), closeQuietly, stepError(false, what));
   } catch (err) {
     dl.clear();
@@ -349,7 +395,13 @@ async function connect(spec: ConnectSpec): Promise<RawSocket> {
     dl.clear();
     return new DenoSocket(tcp, false);
   }
-  const upgrade: UpgradeSpec = { host: spec.host, tls, insecure: spec.insecure, timeout: spec.timeout, signal: spec.signal };
+  const upgrade: UpgradeSpec = {
+    host: spec.host,
+    tls,
+    insecure: spec.insecure,
+    timeout: spec.timeout,
+    signal: spec.signal,
+  };
   if (!needsNodeTls(upgrade)) return nativeTls(tcp, upgrade, spec.host, dl, what);
   dl.clear();
   const left = Math.max(1, spec.timeout - (Date.now() - started));
@@ -368,7 +420,11 @@ export const denoSockets: SocketAdapter = {
       return Deno.env.get(name);
     } catch (err) {
       // Going direct without a word when the proxy settings cannot be read would be a surprise.
-      throw new HansomError("permission_denied", `Reading ${name} needs Deno's --allow-env permission (proxy: "env" reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY): ${(err as Error)?.message ?? err}`, { cause: err, phase: "input" });
+      throw new HansomError(
+        "permission_denied",
+        `Reading ${name} needs Deno's --allow-env permission (proxy: "env" reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY): ${(err as Error)?.message ?? err}`,
+        { cause: err, phase: "input" },
+      );
     }
   },
   async openFile(path: string): Promise<FileHandle> {

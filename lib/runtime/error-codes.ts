@@ -60,10 +60,16 @@ function denoCode(err: unknown, handshake: boolean): HansomErrorCode {
   const { name, code, message } = fields(err);
   // Deno 2 says NotCapable (earlier: PermissionDenied); its message names the --allow-net flag.
   if (name === "NotCapable" || name === "PermissionDenied") return "permission_denied";
-  if (name === "ConnectionRefused" || code === "ECONNREFUSED" || (!handshake && (name === "NotFound" || code === "ENOENT"))) return "econnrefused";
+  if (
+    name === "ConnectionRefused" ||
+    code === "ECONNREFUSED" ||
+    (!handshake && (name === "NotFound" || code === "ENOENT"))
+  )
+    return "econnrefused";
   if (DNS_FAILURE.test(message) || code === "ENOTFOUND" || code === "EAI_AGAIN") return "nxdomain";
   if (RESET_NAMES.has(name) || code === "ECONNRESET" || code === "EPIPE") return handshake ? "tls_error" : "econnreset";
-  if (handshake || TLS_CODE.test(code) || (name === "InvalidData" && /certificate|tls|alert/i.test(message))) return "tls_error";
+  if (handshake || TLS_CODE.test(code) || (name === "InvalidData" && /certificate|tls|alert/i.test(message)))
+    return "tls_error";
   return "closed";
 }
 

@@ -4,9 +4,16 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { HansomError, abortError } from "../errors.ts";
+import { type HansomError, abortError } from "../errors.ts";
 import type {
-  ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, TlsOptions, UpgradeSpec,
+  ConnectSpec,
+  FileHandle,
+  RawSocket,
+  SocketAdapter,
+  SocketAddress,
+  SocketHandler,
+  TlsOptions,
+  UpgradeSpec,
 } from "./socket.ts";
 import type { DecoderFactories } from "../decompress.ts";
 import { namesIpv6, socketAddress } from "./address.ts";
@@ -124,7 +131,14 @@ class NodeSocket implements RawSocket {
 }
 
 /** Waits for `ready` (connect or secureConnect) under one timeout and signal. */
-function settle(s: net.Socket, ready: string, timeout: number, signal: AbortSignal | undefined, what: string, secure: boolean): Promise<RawSocket> {
+function settle(
+  s: net.Socket,
+  ready: string,
+  timeout: number,
+  signal: AbortSignal | undefined,
+  what: string,
+  secure: boolean,
+): Promise<RawSocket> {
   return whenReady(s, {
     ready,
     // Infinity (or anything past a 32-bit delay) means no timer: setTimeout would fire at once.
@@ -140,7 +154,12 @@ function settle(s: net.Socket, ready: string, timeout: number, signal: AbortSign
   });
 }
 
-function handshake(t: tls.TLSSocket, timeout: number, signal: AbortSignal | undefined, what: string): Promise<RawSocket> {
+function handshake(
+  t: tls.TLSSocket,
+  timeout: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<RawSocket> {
   return settle(t, "secureConnect", timeout, signal, what, true);
 }
 
@@ -150,10 +169,22 @@ export const nodeSockets: SocketAdapter = {
   runtime: "node",
   connect(spec: ConnectSpec): Promise<RawSocket> {
     if (spec.signal?.aborted) return Promise.reject(abortError(spec.signal));
-    if (spec.path !== undefined) return settle(net.connect({ path: spec.path }), "connect", spec.timeout, spec.signal, `Connecting to the Unix socket ${spec.path} failed`, false);
+    if (spec.path !== undefined)
+      return settle(
+        net.connect({ path: spec.path }),
+        "connect",
+        spec.timeout,
+        spec.signal,
+        `Connecting to the Unix socket ${spec.path} failed`,
+        false,
+      );
     const what = `Connecting to ${spec.host}:${spec.port} failed`;
     if (spec.tls) {
-      const t = tls.connect({ host: spec.host, port: spec.port, ...tlsContextOptions(spec.tls, spec.host, spec.insecure) });
+      const t = tls.connect({
+        host: spec.host,
+        port: spec.port,
+        ...tlsContextOptions(spec.tls, spec.host, spec.insecure),
+      });
       return handshake(t, spec.timeout, spec.signal, what);
     }
     return settle(net.connect({ host: spec.host, port: spec.port }), "connect", spec.timeout, spec.signal, what, false);

@@ -55,7 +55,12 @@ function handler(servers: { other: () => string }) {
         return;
       case "/echo": {
         const body = await readBody(req);
-        const echo: Echo = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.from(body).toString("base64") };
+        const echo: Echo = {
+          method: req.method!,
+          url: req.url!,
+          headers: req.headers,
+          body: Buffer.from(body).toString("base64"),
+        };
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(echo));
         return;
@@ -92,7 +97,11 @@ function handler(servers: { other: () => string }) {
         res.write("0123456789");
         return;
       case "/gzip":
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": String(GZIPPED.length) });
+        res.writeHead(200, {
+          "content-type": "text/plain",
+          "content-encoding": "gzip",
+          "content-length": String(GZIPPED.length),
+        });
         res.end(GZIPPED);
         return;
       default:
@@ -224,7 +233,12 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
   });
 
   check("POST Blob body with its type", async () => {
-    const e = await echo(await f(`${await base()}/echo`, { method: "POST", body: new Blob(["blob ", "bytes"], { type: "application/x-test" }) }));
+    const e = await echo(
+      await f(`${await base()}/echo`, {
+        method: "POST",
+        body: new Blob(["blob ", "bytes"], { type: "application/x-test" }),
+      }),
+    );
     assert.equal(new TextDecoder().decode(e.bytes), "blob bytes");
     assert.equal(e.headers["content-type"], "application/x-test");
   });
@@ -244,12 +258,17 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
     assert.match(parts[1]!.head, /^content-disposition: form-data; name="file"; filename="f.txt"$/im);
     // The File's own type, as this runtime's Blob reports it (Bun adds ";charset=utf-8").
     const type = (fd.get("file") as Blob).type;
-    assert.ok(parts[1]!.head.toLowerCase().split("\r\n").includes(`content-type: ${type.toLowerCase()}`), `content-type: ${type} in ${parts[1]!.head}`);
+    assert.ok(
+      parts[1]!.head.toLowerCase().split("\r\n").includes(`content-type: ${type.toLowerCase()}`),
+      `content-type: ${type} in ${parts[1]!.head}`,
+    );
     assert.equal(parts[1]!.body, "file content");
   });
 
   check("POST URLSearchParams body", async () => {
-    const e = await echo(await f(`${await base()}/echo`, { method: "POST", body: new URLSearchParams({ a: "1", b: "x y" }) }));
+    const e = await echo(
+      await f(`${await base()}/echo`, { method: "POST", body: new URLSearchParams({ a: "1", b: "x y" }) }),
+    );
     assert.equal(new TextDecoder().decode(e.bytes), "a=1&b=x+y");
     assert.equal(e.headers["content-type"], "application/x-www-form-urlencoded;charset=UTF-8");
   });
@@ -287,7 +306,11 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
   });
 
   check("Request input: its method, headers and body", async () => {
-    const req = new Request(`${await base()}/echo`, { method: "PUT", headers: { "x-from": "request" }, body: "request body" });
+    const req = new Request(`${await base()}/echo`, {
+      method: "PUT",
+      headers: { "x-from": "request" },
+      body: "request body",
+    });
     const e = await echo(await f(req));
     assert.equal(e.method, "PUT");
     assert.equal(e.headers["x-from"], "request");
@@ -323,7 +346,14 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
     const h = new Headers({ "x-a": "headers" });
     const e1 = await echo(await f(url, { headers: h }));
     assert.equal(e1.headers["x-a"], "headers");
-    const e2 = await echo(await f(url, { headers: [["x-a", "pairs"], ["x-b", "2"]] }));
+    const e2 = await echo(
+      await f(url, {
+        headers: [
+          ["x-a", "pairs"],
+          ["x-b", "2"],
+        ],
+      }),
+    );
     assert.equal(e2.headers["x-a"], "pairs");
     assert.equal(e2.headers["x-b"], "2");
     const e3 = await echo(await f(url, { headers: { "X-A": "record", accept: "text/plain" } }));
@@ -363,7 +393,11 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
 
   check("redirect follow: 303 after POST becomes GET without body or Content-Type", async () => {
     const b = await base();
-    const res = await f(`${b}/redirect?status=303&to=/echo`, { method: "POST", body: "form data", headers: { "x-keep": "1" } });
+    const res = await f(`${b}/redirect?status=303&to=/echo`, {
+      method: "POST",
+      body: "form data",
+      headers: { "x-keep": "1" },
+    });
     const e = await echo(res);
     assert.equal(e.method, "GET");
     assert.equal(e.bytes.length, 0);
@@ -381,7 +415,9 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
 
   check("redirect follow: 301 and 302 after POST become GET without body", async () => {
     for (const status of [301, 302]) {
-      const e = await echo(await f(`${await base()}/redirect?status=${status}&to=/echo`, { method: "POST", body: "data" }));
+      const e = await echo(
+        await f(`${await base()}/redirect?status=${status}&to=/echo`, { method: "POST", body: "data" }),
+      );
       assert.equal(e.method, "GET", `after ${status}`);
       assert.equal(e.bytes.length, 0, `after ${status}`);
       assert.equal(e.headers["content-type"], undefined, `after ${status}`);
@@ -390,7 +426,9 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
 
   check("redirect follow: 307 and 308 after POST keep the method and body", async () => {
     for (const status of [307, 308]) {
-      const e = await echo(await f(`${await base()}/redirect?status=${status}&to=/echo`, { method: "POST", body: "kept" }));
+      const e = await echo(
+        await f(`${await base()}/redirect?status=${status}&to=/echo`, { method: "POST", body: "kept" }),
+      );
       assert.equal(e.method, "POST", `after ${status}`);
       assert.equal(new TextDecoder().decode(e.bytes), "kept", `after ${status}`);
       assert.equal(e.headers["content-type"], "text/plain;charset=UTF-8", `after ${status}`);
@@ -410,7 +448,9 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
         ctrl.close();
       },
     });
-    const err = await rejectionOf(f(`${await base()}/redirect?status=307&to=/echo`, { method: "POST", body: stream, duplex: "half" }));
+    const err = await rejectionOf(
+      f(`${await base()}/redirect?status=307&to=/echo`, { method: "POST", body: stream, duplex: "half" }),
+    );
     assert.ok(err instanceof TypeError, `a TypeError, got ${String(err)}`);
   });
 
@@ -425,7 +465,9 @@ export function fetchBehaviour(name: string, fetchImpl: FetchImpl, opts: Behavio
     const b = await base();
     const same = await echo(await f(`${b}/redirect?status=302&to=/echo`, { headers: { authorization: "Bearer t" } }));
     assert.equal(same.headers["authorization"], "Bearer t");
-    const other = await echo(await f(`${b}/redirect?status=302&to=other`, { headers: { authorization: "Bearer t", "x-keep": "1" } }));
+    const other = await echo(
+      await f(`${b}/redirect?status=302&to=other`, { headers: { authorization: "Bearer t", "x-keep": "1" } }),
+    );
     assert.equal(other.headers["authorization"], undefined);
     assert.equal(other.headers["x-keep"], "1");
   });

@@ -68,7 +68,10 @@ test("hansom fetch - bad input is a TypeError: invalid URL, credentials, forbidd
 test("hansom fetch - init.hansom reaches request(): pool, decompress false", async () => {
   const gz = zlib.gzipSync("plain text");
   const srv = await httpServer((req, res) => {
-    res.writeHead(200, { "content-encoding": "gzip", "x-accept-encoding": String(req.headers["accept-encoding"] ?? "") });
+    res.writeHead(200, {
+      "content-encoding": "gzip",
+      "x-accept-encoding": String(req.headers["accept-encoding"] ?? ""),
+    });
     res.end(gz);
   });
   const pool = new Pool();
@@ -87,7 +90,13 @@ test("hansom fetch - init.hansom reaches request(): pool, decompress false", asy
 });
 
 test("hansom fetch - init.hansom may not set what fetch's init says", async () => {
-  for (const hansom of [{ headers: { a: "1" } }, { body: "x" }, { signal: new AbortController().signal }, { followRedirect: true }, { async: true as const }]) {
+  for (const hansom of [
+    { headers: { a: "1" } },
+    { body: "x" },
+    { signal: new AbortController().signal },
+    { followRedirect: true },
+    { async: true as const },
+  ]) {
     const err = await rejectionOf(fetch("http://127.0.0.1:1/", { hansom }));
     assert.ok(err instanceof TypeError, `a TypeError for ${Object.keys(hansom)[0]}`);
   }
@@ -181,7 +190,9 @@ test("hansom fetch - a cancelled body gives the connection up, the next request 
 
 test("hansom fetch - a 101 the request asked for: status 101, null body, the socket given up", async () => {
   const srv = await rawServer((s) => {
-    s.on("data", () => s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nhello"));
+    s.on("data", () =>
+      s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nhello"),
+    );
   });
   const pool = new Pool();
   try {

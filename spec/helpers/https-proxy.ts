@@ -55,7 +55,9 @@ function splice(a: net.Socket, b: net.Socket): void {
 
 /** Starts an HTTPS proxy: TLS first, then absolute-form forwarding and CONNECT tunnels. */
 export async function startHttpsProxy(opts: HttpsProxyOptions = {}): Promise<HttpsProxy> {
-  const expected = opts.auth ? "Basic " + Buffer.from(`${opts.auth[0]}:${opts.auth[1]}`, "utf8").toString("base64") : undefined;
+  const expected = opts.auth
+    ? "Basic " + Buffer.from(`${opts.auth[0]}:${opts.auth[1]}`, "utf8").toString("base64")
+    : undefined;
   const server = https.createServer({
     cert: tlsFixtures.cert,
     key: tlsFixtures.key,
@@ -65,7 +67,15 @@ export async function startHttpsProxy(opts: HttpsProxyOptions = {}): Promise<Htt
   });
   const sockets = new Set<net.Socket>();
   const p: HttpsProxy = {
-    port: 0, url: "", connections: 0, tlsConnections: 0, servernames: [], clientVerified: [], connects: [], requests: [], authorizations: [],
+    port: 0,
+    url: "",
+    connections: 0,
+    tlsConnections: 0,
+    servernames: [],
+    clientVerified: [],
+    connects: [],
+    requests: [],
+    authorizations: [],
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -95,7 +105,10 @@ export async function startHttpsProxy(opts: HttpsProxyOptions = {}): Promise<Htt
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     p.requests.push(req.url ?? "");
     if (!authorized(req)) {
-      res.writeHead(407, "Proxy Authentication Required", { "proxy-authenticate": 'Basic realm="spec"', "content-length": "4" });
+      res.writeHead(407, "Proxy Authentication Required", {
+        "proxy-authenticate": 'Basic realm="spec"',
+        "content-length": "4",
+      });
       res.end("deny");
       return;
     }
@@ -110,7 +123,13 @@ export async function startHttpsProxy(opts: HttpsProxyOptions = {}): Promise<Htt
     const headers = { ...req.headers };
     delete headers["proxy-authorization"];
     const up = http.request(
-      { host: target.hostname, port: target.port || 80, method: req.method, path: target.pathname + target.search, headers },
+      {
+        host: target.hostname,
+        port: target.port || 80,
+        method: req.method,
+        path: target.pathname + target.search,
+        headers,
+      },
       (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.statusMessage, ur.headers);
         ur.pipe(res);
@@ -124,7 +143,9 @@ export async function startHttpsProxy(opts: HttpsProxyOptions = {}): Promise<Htt
     keep(sock);
     sock.on("error", () => {});
     if (!authorized(req)) {
-      sock.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="spec"\r\nContent-Length: 4\r\n\r\ndeny');
+      sock.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="spec"\r\nContent-Length: 4\r\n\r\ndeny',
+      );
       return;
     }
     const { hostname, port } = new URL(`http://${req.url}`);

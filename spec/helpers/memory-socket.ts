@@ -237,11 +237,19 @@ export function countedSignal(): { controller: AbortController; signal: AbortSig
   });
   const add = signal.addEventListener.bind(signal);
   const remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = ((type: string, l: EventListenerOrEventListenerObject | null, o?: boolean | AddEventListenerOptions) => {
+  signal.addEventListener = ((
+    type: string,
+    l: EventListenerOrEventListenerObject | null,
+    o?: boolean | AddEventListenerOptions,
+  ) => {
     if (type === "abort" && l) live.set(l, typeof o === "object" && o.once === true);
     if (l) add(type, l, o);
   }) as AbortSignal["addEventListener"];
-  signal.removeEventListener = ((type: string, l: EventListenerOrEventListenerObject | null, o?: boolean | EventListenerOptions) => {
+  signal.removeEventListener = ((
+    type: string,
+    l: EventListenerOrEventListenerObject | null,
+    o?: boolean | EventListenerOptions,
+  ) => {
     if (type === "abort") live.delete(l);
     if (l) remove(type, l, o);
   }) as AbortSignal["removeEventListener"];

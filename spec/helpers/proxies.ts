@@ -34,7 +34,10 @@ export interface TestServer {
 }
 
 /** A spec file's started servers: `track` awaits one and keeps it, `closeAll` (for `after`) closes them. */
-export function serverTracker(): { track<T extends TestServer>(p: T | Promise<T>): Promise<T>; closeAll(): Promise<void> } {
+export function serverTracker(): {
+  track<T extends TestServer>(p: T | Promise<T>): Promise<T>;
+  closeAll(): Promise<void>;
+} {
   const servers: TestServer[] = [];
   return {
     async track(p) {
@@ -91,12 +94,20 @@ export async function startEchoServer(secure = false): Promise<EchoServer> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, secure, body: Buffer.concat(chunks).toString() });
+      const body = JSON.stringify({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        secure,
+        body: Buffer.concat(chunks).toString(),
+      });
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
   };
-  const server = secure ? https.createServer({ cert: tlsFixtures.cert, key: tlsFixtures.key }, handler) : http.createServer(handler);
+  const server = secure
+    ? https.createServer({ cert: tlsFixtures.cert, key: tlsFixtures.key }, handler)
+    : http.createServer(handler);
   const sockets = new Set<net.Socket>();
   const out: EchoServer = { port: 0, origin: "", connections: 0, close: closer(server, sockets) };
   out.port = await listen(server, sockets, () => out.connections++);
@@ -131,12 +142,20 @@ export interface HttpProxy extends TestServer {
 
 /** Starts an HTTP proxy that forwards absolute-form requests and tunnels CONNECT. */
 export async function startHttpProxy(opts: HttpProxyOptions = {}): Promise<HttpProxy> {
-  const expected = opts.auth ? "Basic " + Buffer.from(`${opts.auth[0]}:${opts.auth[1]}`, "utf8").toString("base64") : undefined;
+  const expected = opts.auth
+    ? "Basic " + Buffer.from(`${opts.auth[0]}:${opts.auth[1]}`, "utf8").toString("base64")
+    : undefined;
   const tunnels = new Set<net.Socket>();
   const server = http.createServer();
   const sockets = new Set<net.Socket>();
   const p: HttpProxy = {
-    port: 0, url: "", connections: 0, connects: [], requests: [], authorizations: [], connectHeads: [],
+    port: 0,
+    url: "",
+    connections: 0,
+    connects: [],
+    requests: [],
+    authorizations: [],
+    connectHeads: [],
     close: closer(server, sockets, tunnels),
   };
   const authorized = (req: http.IncomingMessage): boolean => {
@@ -148,7 +167,10 @@ export async function startHttpProxy(opts: HttpProxyOptions = {}): Promise<HttpP
     if (opts.silent) return;
     p.requests.push(req.url ?? "");
     if (!authorized(req)) {
-      res.writeHead(407, "Proxy Authentication Required", { "proxy-authenticate": 'Basic realm="spec"', "content-length": "4" });
+      res.writeHead(407, "Proxy Authentication Required", {
+        "proxy-authenticate": 'Basic realm="spec"',
+        "content-length": "4",
+      });
       res.end("deny");
       return;
     }
@@ -156,7 +178,13 @@ export async function startHttpProxy(opts: HttpProxyOptions = {}): Promise<HttpP
     const headers = { ...req.headers };
     delete headers["proxy-authorization"];
     const up = http.request(
-      { host: target.hostname, port: target.port || 80, method: req.method, path: target.pathname + target.search, headers },
+      {
+        host: target.hostname,
+        port: target.port || 80,
+        method: req.method,
+        path: target.pathname + target.search,
+        headers,
+      },
       (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.statusMessage, ur.headers);
         ur.pipe(res);
@@ -168,12 +196,17 @@ export async function startHttpProxy(opts: HttpProxyOptions = {}): Promise<HttpP
   server.on("connect", (req: http.IncomingMessage, sock: net.Socket, head: Buffer) => {
     if (opts.silent) return;
     p.connects.push(req.url ?? "");
-    p.connectHeads.push(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n` + req.rawHeaders.map((v, i) => (i % 2 ? v + "\r\n" : v + ": ")).join(""));
+    p.connectHeads.push(
+      `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n` +
+        req.rawHeaders.map((v, i) => (i % 2 ? v + "\r\n" : v + ": ")).join(""),
+    );
     tunnels.add(sock);
     sock.on("close", () => tunnels.delete(sock));
     sock.on("error", () => {});
     if (!authorized(req)) {
-      sock.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="spec"\r\nContent-Length: 4\r\n\r\ndeny');
+      sock.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="spec"\r\nContent-Length: 4\r\n\r\ndeny',
+      );
       return;
     }
     if (opts.refuse) {
@@ -219,7 +252,14 @@ export async function startSocks5(opts: Socks5Options = {}): Promise<Socks5Serve
   const tunnels = new Set<net.Socket>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer();
-  const s5: Socks5Server = { port: 0, url: "", connections: 0, requests: [], methods: [], close: closer(server, sockets, tunnels) };
+  const s5: Socks5Server = {
+    port: 0,
+    url: "",
+    connections: 0,
+    requests: [],
+    methods: [],
+    close: closer(server, sockets, tunnels),
+  };
   server.on("connection", (sock: net.Socket) => {
     sock.on("error", () => {});
     if (opts.silent) return;
@@ -253,7 +293,12 @@ export async function startSocks5(opts: Socks5Options = {}): Promise<Socks5Serve
           const len = atyp === 1 ? 10 : atyp === 4 ? 22 : 7 + buf[4]!;
           if (buf.length < len) return;
           const raw = buf.subarray(atyp === 3 ? 5 : 4, len - 2);
-          const host = atyp === 1 ? [...raw].join(".") : atyp === 3 ? raw.toString("utf8") : (raw.toString("hex").match(/.{4}/g) ?? []).join(":");
+          const host =
+            atyp === 1
+              ? [...raw].join(".")
+              : atyp === 3
+                ? raw.toString("utf8")
+                : (raw.toString("hex").match(/.{4}/g) ?? []).join(":");
           const port = buf.readUInt16BE(len - 2);
           s5.requests.push({ atyp, host, port });
           buf = buf.subarray(len);

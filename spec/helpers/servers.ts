@@ -9,7 +9,9 @@ import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** spec/fixtures, whether this file runs from spec/ or dist/spec/. */
-export const fixtures = here.includes(`${join("dist", "spec")}`) ? join(here, "..", "..", "..", "spec", "fixtures") : join(here, "..", "fixtures");
+export const fixtures = here.includes(`${join("dist", "spec")}`)
+  ? join(here, "..", "..", "..", "spec", "fixtures")
+  : join(here, "..", "fixtures");
 
 /** The test CA and the server certificate it signed (CN localhost, SAN 127.0.0.1, ::1). */
 export const tlsFixture = {
@@ -68,7 +70,10 @@ export function rawServer(onSocket: (s: net.Socket) => void): Promise<Running> {
 
 /** A node:tls server with the fixture certificate, answering HTTP with `handler`. */
 export function httpsServer(handler: http.RequestListener): Promise<Running> {
-  return track(https.createServer({ cert: tlsFixture.cert, key: tlsFixture.key, keepAliveTimeout: 10_000 }, handler), "https");
+  return track(
+    https.createServer({ cert: tlsFixture.cert, key: tlsFixture.key, keepAliveTimeout: 10_000 }, handler),
+    "https",
+  );
 }
 
 /** Reads a request head from a raw socket (up to the blank line); the rest is passed on. */

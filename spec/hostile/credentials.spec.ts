@@ -50,7 +50,8 @@ async function dualServer(seen: Seen[]): Promise<{ port: number; close(): Promis
       readRequests(s, (r) => {
         seen.push({ ...r, scheme: secure ? "https" : "http", port: port });
         const m = /^\/r\/(\d{3})\/(.*)$/.exec(r.target);
-        if (m) s.write(`HTTP/1.1 ${m[1]} Redirect\r\nLocation: ${decodeURIComponent(m[2]!)}\r\nContent-Length: 0\r\n\r\n`);
+        if (m)
+          s.write(`HTTP/1.1 ${m[1]} Redirect\r\nLocation: ${decodeURIComponent(m[2]!)}\r\nContent-Length: 0\r\n\r\n`);
         else s.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
       });
       if (!secure) raw.resume();
@@ -60,10 +61,11 @@ async function dualServer(seen: Seen[]): Promise<{ port: number; close(): Promis
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -79,13 +81,43 @@ const creds = (r: Seen): Array<[string, string]> => r.headers.filter(([k]) => CR
 
 /** Ways of giving credentials, each with the headers the first origin must see. */
 const GIVEN: Array<[string, (base: string) => { url: string; opts: RequestOptions }, string[]]> = [
-  ["Authorization, Cookie and Proxy-Authorization headers", (base) => ({ url: base, opts: { headers: { Authorization: "Bearer s3cret", Cookie: "sid=1", "Proxy-Authorization": "Basic cHJveHk6cHc=" } } }), CREDENTIALS],
-  ["the same headers as pairs in odd case", (base) => ({ url: base, opts: { headers: [["AUTHORIZATION", "Bearer s3cret"], ["cOOKIE", "sid=1"], ["proxy-AUTHORIZATION", "Basic x"]] } }), CREDENTIALS],
-  ["a Headers object", (base) => ({ url: base, opts: { headers: new Headers({ authorization: "Bearer s3cret", cookie: "sid=1" }) } }), ["authorization", "cookie"]],
+  [
+    "Authorization, Cookie and Proxy-Authorization headers",
+    (base) => ({
+      url: base,
+      opts: {
+        headers: { Authorization: "Bearer s3cret", Cookie: "sid=1", "Proxy-Authorization": "Basic cHJveHk6cHc=" },
+      },
+    }),
+    CREDENTIALS,
+  ],
+  [
+    "the same headers as pairs in odd case",
+    (base) => ({
+      url: base,
+      opts: {
+        headers: [
+          ["AUTHORIZATION", "Bearer s3cret"],
+          ["cOOKIE", "sid=1"],
+          ["proxy-AUTHORIZATION", "Basic x"],
+        ],
+      },
+    }),
+    CREDENTIALS,
+  ],
+  [
+    "a Headers object",
+    (base) => ({ url: base, opts: { headers: new Headers({ authorization: "Bearer s3cret", cookie: "sid=1" }) } }),
+    ["authorization", "cookie"],
+  ],
   ["basicAuth", (base) => ({ url: base, opts: { basicAuth: ["user", "pw"] } }), ["authorization"]],
   ["URL userinfo", (base) => ({ url: base.replace("://", "://user:pw@"), opts: {} }), ["authorization"]],
   ["the cookie option (list)", (base) => ({ url: base, opts: { cookie: ["a=1", "b=2"] } }), ["cookie"]],
-  ["the cookie option with a Cookie header", (base) => ({ url: base, opts: { cookie: "a=1", headers: { cookie: "sid=1" } } }), ["cookie"]],
+  [
+    "the cookie option with a Cookie header",
+    (base) => ({ url: base, opts: { cookie: "a=1", headers: { cookie: "sid=1" } } }),
+    ["cookie"],
+  ],
 ];
 
 /** Redirects that change the origin: [what, first origin, Location origin]. */
@@ -97,13 +129,29 @@ const CROSS: Array<[string, string, string]> = [
 ];
 
 /** Follows one redirect with `status` from `from` to `to`, returns the two requests the servers saw. */
-async function hop(from: string, to: string, status: number, given: (base: string) => { url: string; opts: RequestOptions }, method = "GET"): Promise<[Seen, Seen]> {
+async function hop(
+  from: string,
+  to: string,
+  status: number,
+  given: (base: string) => { url: string; opts: RequestOptions },
+  method = "GET",
+): Promise<[Seen, Seen]> {
   seen.length = 0;
   const loc = encodeURIComponent(`${to}/final`);
   const { url, opts } = given(`${from}/r/${status}/${loc}`);
   const pool = new Pool();
   try {
-    const res = await within(request(method, url, { ...opts, pool, followRedirect: true, tls: { ca: CA }, ...(method === "POST" ? { body: "payload" } : {}) }), 8000, "the redirected request");
+    const res = await within(
+      request(method, url, {
+        ...opts,
+        pool,
+        followRedirect: true,
+        tls: { ca: CA },
+        ...(method === "POST" ? { body: "payload" } : {}),
+      }),
+      8000,
+      "the redirected request",
+    );
     assert.equal(await res.text(), "done");
   } finally {
     await pool.close();
@@ -117,7 +165,13 @@ for (const [how, given, expected] of GIVEN) {
     for (const status of [302, 307]) {
       test(`credentials - ${how} do not follow a ${status} to ${what}`, async () => {
         const [first, second] = await hop(from, to, status, given);
-        assert.deepEqual(creds(first).map(([k]) => k).sort(), [...expected].sort(), "the first origin gets them");
+        assert.deepEqual(
+          creds(first)
+            .map(([k]) => k)
+            .sort(),
+          [...expected].sort(),
+          "the first origin gets them",
+        );
         assert.equal(second.scheme, to.split(":")[0], "the redirect reached the other scheme");
         assert.deepEqual(creds(second), [], `sent to ${to} after a redirect from ${from}`);
       });
@@ -125,7 +179,14 @@ for (const [how, given, expected] of GIVEN) {
   }
   test(`credentials - ${how} do follow a same-origin relative redirect (control)`, async () => {
     const [first, second] = await hop(`http://127.0.0.1:${a.port}`, "", 302, given);
-    assert.deepEqual(creds(second).map(([k]) => k).sort(), creds(first).map(([k]) => k).sort());
+    assert.deepEqual(
+      creds(second)
+        .map(([k]) => k)
+        .sort(),
+      creds(first)
+        .map(([k]) => k)
+        .sort(),
+    );
     assert.ok(creds(second).length > 0);
   });
 }
@@ -140,7 +201,12 @@ test("credentials - a chain that leaves and comes back to the first origin sends
   seen.length = 0;
   const back = encodeURIComponent(`http://127.0.0.1:${a.port}/final`);
   const away = encodeURIComponent(`http://127.0.0.1:${b.port}/r/302/${back}`);
-  const res = await get(`http://127.0.0.1:${a.port}/r/302/${away}`, { pool: false, followRedirect: true, basicAuth: ["user", "pw"], headers: { cookie: "sid=1" } });
+  const res = await get(`http://127.0.0.1:${a.port}/r/302/${away}`, {
+    pool: false,
+    followRedirect: true,
+    basicAuth: ["user", "pw"],
+    headers: { cookie: "sid=1" },
+  });
   assert.equal(await res.text(), "done");
   assert.equal(seen.length, 3);
   assert.ok(creds(seen[0]!).length === 2);
@@ -149,10 +215,16 @@ test("credentials - a chain that leaves and comes back to the first origin sends
 
 test("credentials - Connection headers do not follow a redirect to another origin", async () => {
   seen.length = 0;
-  const conn = await connect(`http://127.0.0.1:${a.port}`, { headers: { authorization: "Bearer conn", cookie: "c=1" } });
+  const conn = await connect(`http://127.0.0.1:${a.port}`, {
+    headers: { authorization: "Bearer conn", cookie: "c=1" },
+  });
   try {
     const loc = encodeURIComponent(`http://127.0.0.1:${b.port}/final`);
-    const res = await within(conn.request("GET", `/r/302/${loc}`, { followRedirect: true }), 8000, "a redirect through a Connection");
+    const res = await within(
+      conn.request("GET", `/r/302/${loc}`, { followRedirect: true }),
+      8000,
+      "a redirect through a Connection",
+    );
     assert.equal(await res.text(), "done");
   } finally {
     await conn.close();
@@ -163,7 +235,13 @@ test("credentials - Connection headers do not follow a redirect to another origi
 });
 
 test("credentials - a POST 307 to another origin keeps the body but not the credentials", async () => {
-  const [first, second] = await hop(`http://127.0.0.1:${a.port}`, `http://127.0.0.1:${b.port}`, 307, GIVEN[3]![1], "POST");
+  const [first, second] = await hop(
+    `http://127.0.0.1:${a.port}`,
+    `http://127.0.0.1:${b.port}`,
+    307,
+    GIVEN[3]![1],
+    "POST",
+  );
   assert.equal(second.method, "POST");
   assert.equal(Buffer.from(second.body).toString(), "payload");
   assert.equal(creds(first).length, 1);

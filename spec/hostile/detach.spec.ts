@@ -39,30 +39,39 @@ async function drain(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
 /** Ways of consuming part of the body before detach(): returns the bytes the consumer got. */
 const PARTIAL: Array<[string, (res: Response) => Promise<Uint8Array>]> = [
   ["nothing read", async () => new Uint8Array(0)],
-  ["one chunk by iterator", async (res) => {
-    const it = res[Symbol.asyncIterator]();
-    const r = await it.next();
-    return r.done ? new Uint8Array(0) : r.value.slice();
-  }],
-  ["1 MiB by iterator", async (res) => {
-    const parts: Uint8Array[] = [];
-    let n = 0;
-    const it = res[Symbol.asyncIterator]();
-    while (n < 1024 * 1024) {
+  [
+    "one chunk by iterator",
+    async (res) => {
+      const it = res[Symbol.asyncIterator]();
       const r = await it.next();
-      if (r.done) break;
-      parts.push(r.value.slice());
-      n += r.value.length;
-    }
-    return Buffer.concat(parts);
-  }],
-  ["two chunks by body.getReader()", async (res) => {
-    const reader = res.body!.getReader();
-    const a = await reader.read();
-    const b = await reader.read();
-    reader.releaseLock();
-    return Buffer.concat([a.value ?? new Uint8Array(0), b.value ?? new Uint8Array(0)]);
-  }],
+      return r.done ? new Uint8Array(0) : r.value.slice();
+    },
+  ],
+  [
+    "1 MiB by iterator",
+    async (res) => {
+      const parts: Uint8Array[] = [];
+      let n = 0;
+      const it = res[Symbol.asyncIterator]();
+      while (n < 1024 * 1024) {
+        const r = await it.next();
+        if (r.done) break;
+        parts.push(r.value.slice());
+        n += r.value.length;
+      }
+      return Buffer.concat(parts);
+    },
+  ],
+  [
+    "two chunks by body.getReader()",
+    async (res) => {
+      const reader = res.body!.getReader();
+      const a = await reader.read();
+      const b = await reader.read();
+      reader.releaseLock();
+      return Buffer.concat([a.value ?? new Uint8Array(0), b.value ?? new Uint8Array(0)]);
+    },
+  ],
 ];
 
 for (const [how, partial] of PARTIAL) {
@@ -80,7 +89,11 @@ for (const [how, partial] of PARTIAL) {
         await settled(pool);
         const rest = await within(drain(d.socket.readable), 8000, "the detached socket's bytes");
         const got = Buffer.concat([consumed, d.buffer, rest]);
-        assert.equal(got.length, BODY.length, `consumed ${consumed.length} + buffer ${d.buffer.length} + socket ${rest.length} = ${got.length}, body ${BODY.length}`);
+        assert.equal(
+          got.length,
+          BODY.length,
+          `consumed ${consumed.length} + buffer ${d.buffer.length} + socket ${rest.length} = ${got.length}, body ${BODY.length}`,
+        );
         const firstDiff = got.findIndex((b, i) => b !== BODY[i]);
         assert.equal(firstDiff, -1, `bytes differ from offset ${firstDiff}`);
         await d.socket.close();
@@ -93,7 +106,9 @@ for (const [how, partial] of PARTIAL) {
 }
 
 test("detach - the detached socket still writes: a second request over it is answered", async () => {
-  const srv = await rawServer((s) => readRequests(s, (r) => s.write(bytes(`HTTP/1.1 200 OK\r\nContent-Length: ${r.target.length}\r\n\r\n${r.target}`))));
+  const srv = await rawServer((s) =>
+    readRequests(s, (r) => s.write(bytes(`HTTP/1.1 200 OK\r\nContent-Length: ${r.target.length}\r\n\r\n${r.target}`))),
+  );
   servers.push(srv);
   const pool = new Pool();
   try {

@@ -7,7 +7,19 @@ import assert from "node:assert/strict";
 import type * as net from "node:net";
 import { get, request, Pool } from "../../lib/index.ts";
 import type { AsyncStream, HansomError } from "../../lib/index.ts";
-import { bytes, hansomRejection, ok, pattern, rawServer, readRequests, reset, scriptedServer, settled, sleep, within } from "./harness.ts";
+import {
+  bytes,
+  hansomRejection,
+  ok,
+  pattern,
+  rawServer,
+  readRequests,
+  reset,
+  scriptedServer,
+  settled,
+  sleep,
+  within,
+} from "./harness.ts";
 import type { RawServer, Reply } from "./harness.ts";
 
 const servers: RawServer[] = [];
@@ -30,30 +42,45 @@ async function assertHealthy(srv: RawServer, pool: Pool): Promise<void> {
 
 /** Runs one request against a fault; returns its error (from the head or the body read). */
 async function faultError(srv: RawServer, pool: Pool, opts: { recvTimeout?: number } = {}): Promise<HansomError> {
-  return hansomRejection(get(`${srv.url}/`, { pool, recvTimeout: opts.recvTimeout ?? 3000 }).then((r) => r.bytes()), 8000);
+  return hansomRejection(
+    get(`${srv.url}/`, { pool, recvTimeout: opts.recvTimeout ?? 3000 }).then((r) => r.bytes()),
+    8000,
+  );
 }
 
 const BODY = pattern(1, 30_000);
 const later = (ms: number, f: () => void): void => void setTimeout(f, ms);
 
 const RESETS: Array<[string, (s: net.Socket) => void]> = [
-  ["during the head", (s) => {
-    s.write(bytes("HTTP/1.1 200 OK\r\nContent-Le"));
-    later(30, () => reset(s));
-  }],
-  ["mid-body (Content-Length)", (s) => {
-    s.write(bytes("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"));
-    s.write(BODY);
-    later(30, () => reset(s));
-  }],
-  ["mid-body (chunked, inside a chunk)", (s) => {
-    s.write(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ngood\r\n100\r\nabc"));
-    later(30, () => reset(s));
-  }],
-  ["between chunks", (s) => {
-    s.write(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ngood\r\n"));
-    later(30, () => reset(s));
-  }],
+  [
+    "during the head",
+    (s) => {
+      s.write(bytes("HTTP/1.1 200 OK\r\nContent-Le"));
+      later(30, () => reset(s));
+    },
+  ],
+  [
+    "mid-body (Content-Length)",
+    (s) => {
+      s.write(bytes("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"));
+      s.write(BODY);
+      later(30, () => reset(s));
+    },
+  ],
+  [
+    "mid-body (chunked, inside a chunk)",
+    (s) => {
+      s.write(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ngood\r\n100\r\nabc"));
+      later(30, () => reset(s));
+    },
+  ],
+  [
+    "between chunks",
+    (s) => {
+      s.write(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ngood\r\n"));
+      later(30, () => reset(s));
+    },
+  ],
 ];
 
 test("faults - reset during connect (accept, then RST) is econnreset; pool healthy", async () => {
@@ -102,13 +129,19 @@ test("faults - FIN in the head is closed; pool healthy", async () => {
 const READS: Array<[string, (url: string, pool: Pool) => Promise<unknown>]> = [
   ["bytes()", (url, pool) => get(url, { pool }).then((r) => r.bytes())],
   ["withBody", (url, pool) => get(url, { pool, withBody: true })],
-  ["for await", async (url, pool) => {
-    for await (const _ of await get(url, { pool }));
-  }],
-  ["body.getReader()", async (url, pool) => {
-    const reader = (await get(url, { pool })).body!.getReader();
-    while (!(await reader.read()).done);
-  }],
+  [
+    "for await",
+    async (url, pool) => {
+      for await (const _ of await get(url, { pool }));
+    },
+  ],
+  [
+    "body.getReader()",
+    async (url, pool) => {
+      const reader = (await get(url, { pool })).body!.getReader();
+      while (!(await reader.read()).done);
+    },
+  ],
 ];
 
 for (const [how, read] of READS) {
@@ -151,7 +184,9 @@ test("faults - FIN mid-body read through stopAsync() is closed, never a short bo
 });
 
 test("faults - FIN mid-body (chunked) is closed with partialBody = the decoded bytes sent", async () => {
-  const srv = await faulty((s) => s.end(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\ngood\r\n6\r\n-bytes\r\n20\r\npartial")));
+  const srv = await faulty((s) =>
+    s.end(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\ngood\r\n6\r\n-bytes\r\n20\r\npartial")),
+  );
   const pool = new Pool();
   try {
     const e = await faultError(srv, pool);
@@ -219,7 +254,10 @@ test("faults - a TLS server that never completes the handshake is connect_timeou
   const pool = new Pool();
   try {
     const t0 = Date.now();
-    const e = await hansomRejection(get(`https://127.0.0.1:${srv.port}/`, { pool, connectTimeout: 500, recvTimeout: 5000 }), 6000);
+    const e = await hansomRejection(
+      get(`https://127.0.0.1:${srv.port}/`, { pool, connectTimeout: 500, recvTimeout: 5000 }),
+      6000,
+    );
     const ms = Date.now() - t0;
     assert.equal(e.code, "connect_timeout", `${e.code}: ${e.message}`);
     assert.ok(ms >= 450 && ms < 3000, `connect_timeout after ${ms} ms (connectTimeout 500)`);

@@ -17,7 +17,8 @@ export const bytes = (s: string): Uint8Array => {
 /** Bytes as a Latin-1 string. */
 export const latin1 = (b: Uint8Array): string => {
   let s = "";
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
+  for (let i = 0; i < b.length; i += 8192)
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
   return s;
 };
 
@@ -38,7 +39,10 @@ export async function hansomRejection(p: Promise<unknown>, ms = 10_000, what = "
   try {
     await within(p, ms, what);
   } catch (e) {
-    assert.ok(e instanceof HansomError, `expected a HansomError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    assert.ok(
+      e instanceof HansomError,
+      `expected a HansomError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
     return e;
   }
   assert.fail(`expected ${what} to reject with a HansomError, but it succeeded`);
@@ -110,7 +114,11 @@ export function header(req: ServerRequest, name: string): string | undefined {
  * `onRequest` for each; `onHeadOnly` (optional) sees a head before its body is read, so a
  * server can answer early. Returns a function that stops reading.
  */
-export function readRequests(s: net.Socket, onRequest: (req: ServerRequest) => void, onHeadOnly?: (req: ServerRequest) => void): () => void {
+export function readRequests(
+  s: net.Socket,
+  onRequest: (req: ServerRequest) => void,
+  onHeadOnly?: (req: ServerRequest) => void,
+): () => void {
   let buf: Buffer = Buffer.alloc(0);
   let cur: ServerRequest | null = null;
   let need = -1; // body bytes left (length), or -2 while reading chunked
@@ -175,7 +183,11 @@ export function reset(s: net.Socket): void {
 export async function settled(pool: Pool, ms = 2000): Promise<void> {
   const until = Date.now() + ms;
   while (pool.stats().inUse !== 0 && Date.now() < until) await sleep(5);
-  assert.equal(pool.stats().inUse, 0, `pool still has ${pool.stats().inUse} connection(s) in use ${ms} ms after the request ended`);
+  assert.equal(
+    pool.stats().inUse,
+    0,
+    `pool still has ${pool.stats().inUse} connection(s) in use ${ms} ms after the request ended`,
+  );
 }
 
 /** FNV-1a (32-bit), incremental: cheap and order-sensitive, enough to catch mixed-up or lost bytes. */
@@ -268,7 +280,9 @@ export async function noUnhandled<T>(fn: () => Promise<T>): Promise<T> {
 export type Reply = string | Uint8Array | null | ((s: net.Socket, req: ServerRequest) => void);
 
 /** A raw server answering each request per `plan(connection, request on it, the request)`; null answers nothing. */
-export async function scriptedServer(plan: (conn: number, req: number, r: ServerRequest) => Reply): Promise<RawServer & { requests: ServerRequest[] }> {
+export async function scriptedServer(
+  plan: (conn: number, req: number, r: ServerRequest) => Reply,
+): Promise<RawServer & { requests: ServerRequest[] }> {
   const requests: ServerRequest[] = [];
   const srv = await rawServer((s, conn) => {
     let n = 0;

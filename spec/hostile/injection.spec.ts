@@ -17,7 +17,8 @@ const srv: RawServer = await rawServer((s) => {
   s.on("data", (c: Buffer) => (received += c.length));
   readRequests(s, (r) => {
     requests.push(r);
-    if (r.target === "/start") s.write(`HTTP/1.1 302 Found\r\nLocation: ${redirectTo}\r\nContent-Length: 0\r\n\r\n`, "latin1");
+    if (r.target === "/start")
+      s.write(`HTTP/1.1 302 Found\r\nLocation: ${redirectTo}\r\nContent-Length: 0\r\n\r\n`, "latin1");
     else s.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
   });
 });
@@ -57,17 +58,20 @@ const SHAPES: Array<[string, (method: string, url: string, opts: RequestOptions)
   ["request()", (m, url, opts) => request(m, url, { ...opts, pool: new Pool() })],
   ["async: true", (m, url, opts) => request(m, url, { ...opts, pool: new Pool(), async: true })],
   ['body: "stream"', (m, url, opts) => request(m, url, { ...opts, pool: new Pool(), body: "stream" })],
-  ["Connection.request()", async (m, url, opts) => {
-    const conn = await connect(srv.url);
-    const before = received;
-    try {
-      await conn.request(m, url.slice(srv.url.length), opts);
-    } finally {
-      await sleep(20);
-      assert.equal(received, before, "bytes reached the server over the open Connection");
-      await conn.close();
-    }
-  }],
+  [
+    "Connection.request()",
+    async (m, url, opts) => {
+      const conn = await connect(srv.url);
+      const before = received;
+      try {
+        await conn.request(m, url.slice(srv.url.length), opts);
+      } finally {
+        await sleep(20);
+        assert.equal(received, before, "bytes reached the server over the open Connection");
+        await conn.close();
+      }
+    },
+  ],
 ];
 
 for (const [what, input, code] of BAD) {
@@ -75,12 +79,16 @@ for (const [what, input, code] of BAD) {
     test(`injection - ${what} is ${code} before any byte is sent (${shape})`, async () => {
       const accepted = srv.accepted;
       const before = received;
-      const e = await hansomRejection(send(input.method ?? "GET", `${srv.url}${input.path ?? "/"}`, input.opts ?? {}), 4000);
+      const e = await hansomRejection(
+        send(input.method ?? "GET", `${srv.url}${input.path ?? "/"}`, input.opts ?? {}),
+        4000,
+      );
       // A Connection has its socket open already; it must not carry a byte of the bad request.
       const allowed = shape === "Connection.request()" ? ["invalid_header", "invalid_url"] : [code];
       assert.ok(allowed.includes(e.code), `${e.code}: ${e.message}`);
       await sleep(20);
-      if (shape !== "Connection.request()") assert.equal(srv.accepted, accepted, "a connection was opened for a request that must be refused");
+      if (shape !== "Connection.request()")
+        assert.equal(srv.accepted, accepted, "a connection was opened for a request that must be refused");
       assert.equal(received, before, "bytes reached the server");
     });
   }
@@ -88,8 +96,14 @@ for (const [what, input, code] of BAD) {
 
 test("injection - pathEncode returning CRLF is refused before any byte is sent", async () => {
   const accepted = srv.accepted;
-  const e = await hansomRejection(get(`${srv.url}/a`, { pool: new Pool(), pathEncode: () => "/a HTTP/1.1\r\nX-Injected: 1\r\n\r\n" }), 4000);
-  assert.ok(e.code === "invalid_header" || e.code === "invalid_url" || e.code === "invalid_option", `${e.code}: ${e.message}`);
+  const e = await hansomRejection(
+    get(`${srv.url}/a`, { pool: new Pool(), pathEncode: () => "/a HTTP/1.1\r\nX-Injected: 1\r\n\r\n" }),
+    4000,
+  );
+  assert.ok(
+    e.code === "invalid_header" || e.code === "invalid_url" || e.code === "invalid_option",
+    `${e.code}: ${e.message}`,
+  );
   assert.equal(srv.accepted, accepted);
 });
 
@@ -110,7 +124,11 @@ for (const loc of LOCATIONS) {
     requests.length = 0;
     const pool = new Pool();
     try {
-      await within(get(`${srv.url}/start`, { pool, followRedirect: true }).then((r) => r.text()), 4000, "the redirect").catch((e: { code?: string }) => {
+      await within(
+        get(`${srv.url}/start`, { pool, followRedirect: true }).then((r) => r.text()),
+        4000,
+        "the redirect",
+      ).catch((e: { code?: string }) => {
         // Refusing an unusable Location is fine; anything but a HansomError is not.
         assert.ok(typeof e.code === "string", String(e));
       });
@@ -119,9 +137,18 @@ for (const loc of LOCATIONS) {
     }
     for (const r of requests) {
       assert.ok(!r.headers.some(([k]) => k === "x-injected"), `an injected header arrived: ${JSON.stringify(r.head)}`);
-      assert.ok(!/[\x00-\x20\x7f-\xff]/.test(r.target), `a raw control or space in the request target: ${JSON.stringify(r.target)}`);
-      assert.ok(!r.target.includes("smuggled") || r.target.includes("%"), `a smuggled request line: ${JSON.stringify(r.head)}`);
+      assert.ok(
+        !/[\x00-\x20\x7f-\xff]/.test(r.target),
+        `a raw control or space in the request target: ${JSON.stringify(r.target)}`,
+      );
+      assert.ok(
+        !r.target.includes("smuggled") || r.target.includes("%"),
+        `a smuggled request line: ${JSON.stringify(r.head)}`,
+      );
     }
-    assert.ok(requests.length <= 2, `${requests.length} requests for one redirect: ${requests.map((r) => r.target).join(", ")}`);
+    assert.ok(
+      requests.length <= 2,
+      `${requests.length} requests for one redirect: ${requests.map((r) => r.target).join(", ")}`,
+    );
   });
 }

@@ -26,7 +26,14 @@ interface Parsed {
 
 /** Feeds the pieces as a connection would (resuming after onHead) and records what came out. */
 function parse(pieces: Uint8Array[], eof: boolean): Parsed {
-  const out: Parsed = { interims: [], head: null, body: new Uint8Array(0), trailers: null, complete: false, rest: new Uint8Array(0) };
+  const out: Parsed = {
+    interims: [],
+    head: null,
+    body: new Uint8Array(0),
+    trailers: null,
+    complete: false,
+    rest: new Uint8Array(0),
+  };
   const body: Uint8Array[] = [];
   const rest: Uint8Array[] = [];
   const p = new ResponseParser({
@@ -57,7 +64,8 @@ function parse(pieces: Uint8Array[], eof: boolean): Parsed {
       const hadHead = out.head !== null;
       const n = p.execute(piece.subarray(off));
       assert.ok(n >= 0 && n <= piece.length - off, `execute returned ${n}`);
-      if (n === 0 && hadHead === (out.head !== null) && (p.state as string) !== "done") assert.fail("execute consumed nothing without an event");
+      if (n === 0 && hadHead === (out.head !== null) && (p.state as string) !== "done")
+        assert.fail("execute consumed nothing without an event");
       off += n;
     }
   }
@@ -69,7 +77,11 @@ function parse(pieces: Uint8Array[], eof: boolean): Parsed {
 
 /** Asserts that what the parser made of `pieces` is what the model says. */
 function assertParsed(m: ResponseModel, got: Parsed, tail: Uint8Array, where: string): void {
-  assert.deepEqual(got.interims, m.interims.map((i) => [i.status, i.headers]), `interims (${where})`);
+  assert.deepEqual(
+    got.interims,
+    m.interims.map((i) => [i.status, i.headers]),
+    `interims (${where})`,
+  );
   assert.ok(got.head, `no head (${where})`);
   const h = got.head;
   assert.equal(h.status, m.status, where);
@@ -79,7 +91,10 @@ function assertParsed(m: ResponseModel, got: Parsed, tail: Uint8Array, where: st
   assert.equal(h.framing, m.framing, where);
   assert.equal(h.contentLength, m.framing === "length" ? m.body.length : null, where);
   assert.equal(h.keepAlive, expectedKeepAlive(m), `keepAlive (${where})`);
-  assert.ok(got.body.length === m.body.length && Buffer.from(got.body).equals(Buffer.from(m.body)), `body: ${got.body.length} bytes, expected ${m.body.length} (${where})`);
+  assert.ok(
+    got.body.length === m.body.length && Buffer.from(got.body).equals(Buffer.from(m.body)),
+    `body: ${got.body.length} bytes, expected ${m.body.length} (${where})`,
+  );
   assert.deepEqual(got.trailers, m.trailers.length ? m.trailers : null, `trailers (${where})`);
   assert.equal(got.complete, true, where);
   assert.equal(latin1(got.rest), latin1(tail), `unread tail (${where})`);
@@ -119,20 +134,38 @@ test("parser splits - any cut of a valid response parses the same (random cuts)"
 });
 
 test("parser splits - every 2-way split and byte by byte, on a sample of responses", () => {
-  const sample = fc.sample(responseModel.filter((m) => wire(m).length <= 1500), { seed: SEED, numRuns: 25 });
+  const sample = fc.sample(
+    responseModel.filter((m) => wire(m).length <= 1500),
+    { seed: SEED, numRuns: 25 },
+  );
   for (const m of sample) {
     const { all, tail, eof } = input(m);
     try {
-      for (let k = 0; k <= all.length; k++) assertParsed(m, parse([all.subarray(0, k), all.subarray(k)], eof), tail, `split at ${k}`);
-      assertParsed(m, parse(Array.from(all, (_, i) => all.subarray(i, i + 1)), eof), tail, "byte by byte");
+      for (let k = 0; k <= all.length; k++)
+        assertParsed(m, parse([all.subarray(0, k), all.subarray(k)], eof), tail, `split at ${k}`);
+      assertParsed(
+        m,
+        parse(
+          Array.from(all, (_, i) => all.subarray(i, i + 1)),
+          eof,
+        ),
+        tail,
+        "byte by byte",
+      );
     } catch (e) {
-      throw new Error(`seed ${SEED} (replay: HOSTILE_SEED=${SEED}), response ${JSON.stringify(latin1(all).slice(0, 300))}: ${(e as Error).message}`, { cause: e });
+      throw new Error(
+        `seed ${SEED} (replay: HOSTILE_SEED=${SEED}), response ${JSON.stringify(latin1(all).slice(0, 300))}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
 });
 
 test("parser splits - a close-delimited body ends at EOF, any other cut short at EOF is closed", () => {
-  const sample = fc.sample(responseModel.filter((m) => m.framing !== "none" && m.body.length > 0), { seed: SEED + 1, numRuns: 40 });
+  const sample = fc.sample(
+    responseModel.filter((m) => m.framing !== "none" && m.body.length > 0),
+    { seed: SEED + 1, numRuns: 40 },
+  );
   for (const m of sample) {
     const all = wire(m);
     const cutAtBody = all.length - 1; // one byte short

@@ -48,19 +48,25 @@ const token = (min: number, max: number): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...TCHARS), { minLength: min, maxLength: max }).map((a) => a.join(""));
 
 /** field-vchar (VCHAR and obs-text) with SP/HTAB inside, none at either end (RFC 9110 §5.5). */
-const vchar = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 0x21, max: 0x7e }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
-).map((c) => String.fromCharCode(c));
+const vchar = fc
+  .oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0x21, max: 0x7e }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+  )
+  .map((c) => String.fromCharCode(c));
 const fieldValue = fc
-  .array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constantFrom(" ", "\t") }), { maxLength: 40 })
+  .array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constantFrom(" ", "\t") }), {
+    maxLength: 40,
+  })
   .map((a) => a.join("").replace(/^[ \t]+|[ \t]+$/g, ""));
 const field = fc.tuple(token(1, 20), fieldValue).filter(([n]) => !FRAMING_NAMES.has(n.toLowerCase()));
 const fields = (max: number): fc.Arbitrary<Array<[string, string]>> => fc.array(field, { maxLength: max });
 
 /** reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4). */
 const reason = fc
-  .array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constantFrom(" ", "\t") }), { maxLength: 30 })
+  .array(fc.oneof({ weight: 6, arbitrary: vchar }, { weight: 1, arbitrary: fc.constantFrom(" ", "\t") }), {
+    maxLength: 30,
+  })
   .map((a) => a.join(""));
 
 const interim = fc.record({
@@ -77,7 +83,9 @@ const chunkExt = fc
       fc.oneof(
         fc.constant(""),
         token(1, 8).map((v) => `=${v}`),
-        fc.array(fc.constantFrom("a", " ", ";", "=", "\\\"", "x", "\t"), { maxLength: 8 }).map((a) => `="${a.join("")}"`),
+        fc
+          .array(fc.constantFrom("a", " ", ";", "=", '\\"', "x", "\t"), { maxLength: 8 })
+          .map((a) => `="${a.join("")}"`),
       ),
     ),
     { maxLength: 3 },
@@ -93,7 +101,12 @@ const sizeLine = (size: number): fc.Arbitrary<string> =>
 const body = fc.oneof(
   { weight: 6, arbitrary: fc.uint8Array({ maxLength: 600 }) },
   { weight: 2, arbitrary: fc.uint8Array({ minLength: 600, maxLength: 5000 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 20_000, max: 90_000 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + (i >> 9)) & 0xff)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 20_000, max: 90_000 })
+      .map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + (i >> 9)) & 0xff)),
+  },
 );
 
 /** Valid responses, each with the wire details that vary. */
@@ -104,7 +117,10 @@ export const responseModel: fc.Arbitrary<ResponseModel> = fc
     status: fc.oneof(fc.integer({ min: 200, max: 599 }), fc.integer({ min: 600, max: 999 })),
     reason,
     reasonSpace: fc.boolean(),
-    headers: fc.oneof({ weight: 4, arbitrary: fields(12) }, { weight: 1, arbitrary: fc.array(field, { minLength: 30, maxLength: 60 }) }),
+    headers: fc.oneof(
+      { weight: 4, arbitrary: fields(12) },
+      { weight: 1, arbitrary: fc.array(field, { minLength: 30, maxLength: 60 }) },
+    ),
     framing: fc.constantFrom<Framing>("length", "chunked", "close"),
     lengthStyle: fc.constantFrom("plain", "zeros", "list"),
     teValue: fc.constantFrom("chunked", "Chunked", "CHUNKED", "gzip, chunked", "gzip,chunked"),
@@ -112,16 +128,24 @@ export const responseModel: fc.Arbitrary<ResponseModel> = fc
     framingAt: fc.nat(),
     body,
     cuts: fc.array(fc.nat(), { maxLength: 6 }),
-    trailers: fc.oneof({ weight: 3, arbitrary: fc.constant([] as Array<[string, string]>) }, { weight: 2, arbitrary: fields(5) }),
+    trailers: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([] as Array<[string, string]>) },
+      { weight: 2, arbitrary: fields(5) },
+    ),
     lf: fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
-    ows: fc.array(fc.tuple(fc.constantFrom("", "", " ", "\t", "  \t"), fc.constantFrom("", "", " ", "\t ")), { minLength: 1, maxLength: 5 }),
+    ows: fc.array(fc.tuple(fc.constantFrom("", "", " ", "\t", "  \t"), fc.constantFrom("", "", " ", "\t ")), {
+      minLength: 1,
+      maxLength: 5,
+    }),
     lastExt: chunkExt,
   })
   .chain((r) => {
     const noBody = r.status === 204 || r.status === 304;
     const framing: Framing = noBody ? "none" : r.framing;
     const b = noBody ? new Uint8Array(0) : r.body;
-    const at = [...new Set(r.cuts.map((c) => c % (b.length + 1)))].filter((c) => c > 0 && c < b.length).sort((x, y) => x - y);
+    const at = [...new Set(r.cuts.map((c) => c % (b.length + 1)))]
+      .filter((c) => c > 0 && c < b.length)
+      .sort((x, y) => x - y);
     const sizes: number[] = [];
     let prev = 0;
     for (const c of [...at, b.length]) {
@@ -130,24 +154,26 @@ export const responseModel: fc.Arbitrary<ResponseModel> = fc
     }
     const len = String(b.length);
     const lengthValue = r.lengthStyle === "zeros" ? `00${len}` : r.lengthStyle === "list" ? `${len}, ${len}` : len;
-    return fc.tuple(...sizes.map(sizeLine)).map((lines): ResponseModel => ({
-      minor: r.minor,
-      interims: r.interims,
-      status: r.status,
-      reason: r.reason,
-      reasonSpace: r.reasonSpace,
-      headers: r.headers,
-      framing,
-      lengthValue,
-      teValue: r.teValue,
-      connection: r.connection,
-      framingAt: r.framingAt % (r.headers.length + 1),
-      body: b,
-      chunks: [...sizes.map((size, i) => ({ size, line: lines[i]! })), { size: 0, line: `0${r.lastExt}` }],
-      trailers: framing === "chunked" ? r.trailers : [],
-      lf: r.lf,
-      ows: r.ows,
-    }));
+    return fc.tuple(...sizes.map(sizeLine)).map(
+      (lines): ResponseModel => ({
+        minor: r.minor,
+        interims: r.interims,
+        status: r.status,
+        reason: r.reason,
+        reasonSpace: r.reasonSpace,
+        headers: r.headers,
+        framing,
+        lengthValue,
+        teValue: r.teValue,
+        connection: r.connection,
+        framingAt: r.framingAt % (r.headers.length + 1),
+        body: b,
+        chunks: [...sizes.map((size, i) => ({ size, line: lines[i]! })), { size: 0, line: `0${r.lastExt}` }],
+        trailers: framing === "chunked" ? r.trailers : [],
+        lf: r.lf,
+        ows: r.ows,
+      }),
+    );
   });
 
 /** The fields as they appear in the head, framing and Connection fields included, values trimmed. */
@@ -179,10 +205,12 @@ export function wire(m: ResponseModel): Uint8Array {
   let f = 0;
   const eol = (): string => (m.lf[line++ % m.lf.length] ? "\n" : "\r\n");
   const fieldLines = (list: Array<[string, string]>): string =>
-    list.map(([k, v]) => {
-      const [a, b] = m.ows[f++ % m.ows.length]!;
-      return `${k}:${a}${v}${b}${eol()}`;
-    }).join("");
+    list
+      .map(([k, v]) => {
+        const [a, b] = m.ows[f++ % m.ows.length]!;
+        return `${k}:${a}${v}${b}${eol()}`;
+      })
+      .join("");
   const statusLine = (status: number, r: string, sp: boolean): string =>
     `HTTP/1.${m.minor} ${status}${r !== "" || sp ? " " : ""}${r}${eol()}`;
   let s = "";
@@ -220,7 +248,12 @@ export function runSeed(): number {
 }
 
 /** Runs fc.assert with `seed`; a failure's message leads with the seed and how to replay it. */
-export async function check(name: string, seed: number, prop: Parameters<typeof fc.assert>[0], numRuns: number): Promise<void> {
+export async function check(
+  name: string,
+  seed: number,
+  prop: Parameters<typeof fc.assert>[0],
+  numRuns: number,
+): Promise<void> {
   try {
     await fc.assert(prop, { seed, numRuns });
   } catch (e) {

@@ -56,14 +56,26 @@ const SHAPES: Array<[string, string]> = [
   ["status 20", `HTTP/1.1 20 X\r\nContent-Length: 4\r\n\r\ngood`],
   ["status with a sign", `HTTP/1.1 +200 X\r\nContent-Length: 4\r\n\r\ngood`],
   ["status line over 64 KiB", `HTTP/1.1 200 ${"a".repeat(70_000)}\r\nContent-Length: 4\r\n\r\ngood`],
-  ["header section over 64 KiB", `${H}Content-Length: 4\r\n${("X-Pad: " + "p".repeat(1000) + "\r\n").repeat(70)}\r\ngood`],
+  [
+    "header section over 64 KiB",
+    `${H}Content-Length: 4\r\n${("X-Pad: " + "p".repeat(1000) + "\r\n").repeat(70)}\r\ngood`,
+  ],
   ["1001 header fields", `${H}Content-Length: 4\r\n${manyHeaders(1001)}\r\ngood`],
   ["1001 trailer fields", `${CHUNKED}4\r\ngood\r\n0\r\n${manyHeaders(1001)}\r\n`],
-  ["trailer section over 64 KiB", `${CHUNKED}4\r\ngood\r\n0\r\n${("X-Pad: " + "p".repeat(1000) + "\r\n").repeat(70)}\r\n`],
+  [
+    "trailer section over 64 KiB",
+    `${CHUNKED}4\r\ngood\r\n0\r\n${("X-Pad: " + "p".repeat(1000) + "\r\n").repeat(70)}\r\n`,
+  ],
   ["Transfer-Encoding whose final coding is gzip", `${H}Transfer-Encoding: gzip\r\n\r\ngood`],
   ["Transfer-Encoding chunked, gzip", `${H}Transfer-Encoding: chunked, gzip\r\n\r\n4\r\ngood\r\n0\r\n\r\n`],
-  ["Transfer-Encoding chunked then a gzip line", `${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n4\r\ngood\r\n0\r\n\r\n`],
-  ["unsolicited 101 to a request without Upgrade", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"],
+  [
+    "Transfer-Encoding chunked then a gzip line",
+    `${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n4\r\ngood\r\n0\r\n\r\n`,
+  ],
+  [
+    "unsolicited 101 to a request without Upgrade",
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+  ],
 ];
 
 /** Requests `url` and reads the whole body: the refusal may come with the head or in the body. */
@@ -76,7 +88,7 @@ async function fetchAll(url: string, pool: Pool): Promise<string> {
 
 /** The answer on the first connection, request by request; every later connection answers `ok()`. */
 async function serve(first: Reply[]): Promise<RawServer> {
-  const srv = await scriptedServer((conn, req) => (conn === 0 ? first[req] ?? null : ok()));
+  const srv = await scriptedServer((conn, req) => (conn === 0 ? (first[req] ?? null) : ok()));
   servers.push(srv);
   return srv;
 }
@@ -115,10 +127,12 @@ for (const [name, shape] of SHAPES) {
 
 test("smuggling - bytes on an idle pooled socket never become the next response: the socket is dropped", async () => {
   const evil = `HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL`;
-  const srv = await serve([(s: net.Socket) => {
-    s.write(bytes(ok()));
-    setTimeout(() => s.destroyed || s.write(bytes(evil)), 50);
-  }]);
+  const srv = await serve([
+    (s: net.Socket) => {
+      s.write(bytes(ok()));
+      setTimeout(() => s.destroyed || s.write(bytes(evil)), 50);
+    },
+  ]);
   const pool = new Pool();
   try {
     assert.equal(await fetchAll(`${srv.url}/`, pool), "good");
@@ -149,7 +163,10 @@ test("smuggling - unsolicited 101 leaves the pool unblocked (inUse back to 0)", 
     const e = await hansomRejection(get(`${srv.url}/`, { pool }), 4000);
     assert.equal(e.code, "bad_response", e.message);
     assert.equal(pool.stats().inUse, 0, "a refused 101 must not keep its connection checked out");
-    assert.equal(await within(fetchAll(`${srv.url}/`, pool), 4000, "the request after a 101 (maxConnections 1)"), "good");
+    assert.equal(
+      await within(fetchAll(`${srv.url}/`, pool), 4000, "the request after a 101 (maxConnections 1)"),
+      "good",
+    );
   } finally {
     await pool.close();
   }
@@ -159,7 +176,11 @@ test("smuggling - a 101 to a request that asked to Upgrade is a Response, its so
   const srv = await serve(["HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello"]);
   const pool = new Pool();
   try {
-    const res = await within(get(`${srv.url}/`, { pool, headers: { connection: "Upgrade", upgrade: "echo" } }), 4000, "an asked-for 101");
+    const res = await within(
+      get(`${srv.url}/`, { pool, headers: { connection: "Upgrade", upgrade: "echo" } }),
+      4000,
+      "an asked-for 101",
+    );
     assert.equal(res.status, 101);
     const d = await res.detach();
     let got = Buffer.from(d.buffer).toString("latin1");
@@ -181,18 +202,24 @@ test("smuggling - a 101 to a request that asked to Upgrade is a Response, its so
 test("smuggling - megabytes of chunk extension are bad_response fast, not recv_timeout", async () => {
   // The extension never ends: a client without a limit reads until the test's bound.
   const filler = bytes(";" + "e".repeat(64 * 1024 - 1));
-  const srv = await serve([(s: net.Socket) => {
-    s.write(bytes(`${CHUNKED}4`));
-    const pump = (): void => {
-      while (!s.destroyed && s.write(filler));
-      if (!s.destroyed) s.once("drain", pump);
-    };
-    pump();
-  }]);
+  const srv = await serve([
+    (s: net.Socket) => {
+      s.write(bytes(`${CHUNKED}4`));
+      const pump = (): void => {
+        while (!s.destroyed && s.write(filler));
+        if (!s.destroyed) s.once("drain", pump);
+      };
+      pump();
+    },
+  ]);
   const pool = new Pool();
   try {
     const t0 = Date.now();
-    const e = await hansomRejection(get(`${srv.url}/`, { pool, recvTimeout: 10_000 }).then((r) => r.bytes()), 5000, "a body with an endless chunk extension");
+    const e = await hansomRejection(
+      get(`${srv.url}/`, { pool, recvTimeout: 10_000 }).then((r) => r.bytes()),
+      5000,
+      "a body with an endless chunk extension",
+    );
     const ms = Date.now() - t0;
     assert.equal(e.code, "bad_response", `${e.code}: ${e.message}`);
     assert.ok(ms < 3000, `refused after ${ms} ms`);

@@ -30,7 +30,9 @@ const fixture = {
 };
 
 const OPENSSL = "/usr/bin/openssl";
-const noOpenssl = existsSync(OPENSSL) ? false : `${OPENSSL} not found: cannot generate expired, wrong-host and self-signed certificates`;
+const noOpenssl = existsSync(OPENSSL)
+  ? false
+  : `${OPENSSL} not found: cannot generate expired, wrong-host and self-signed certificates`;
 
 interface Pair {
   cert: string;
@@ -52,22 +54,93 @@ function makeCerts(): { expired: Pair; wrongHost: Pair; selfSigned: Pair } {
     writeFileSync(join(dir, "db", "serial"), "1000\n");
     const ext = (san: string): string =>
       `basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = ${san}\n`;
-    writeFileSync(join(dir, "ca.cnf"), [
-      "[ca]", "default_ca = d", "[d]", "database = db/index.txt", "serial = db/serial", "new_certs_dir = db",
-      "default_md = sha256", "policy = p", "unique_subject = no", "[p]", "commonName = supplied",
-      "[local]", ext("DNS:localhost,IP:127.0.0.1"), "[wrong]", ext("DNS:wrong.example"),
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "ca.cnf"),
+      [
+        "[ca]",
+        "default_ca = d",
+        "[d]",
+        "database = db/index.txt",
+        "serial = db/serial",
+        "new_certs_dir = db",
+        "default_md = sha256",
+        "policy = p",
+        "unique_subject = no",
+        "[p]",
+        "commonName = supplied",
+        "[local]",
+        ext("DNS:localhost,IP:127.0.0.1"),
+        "[wrong]",
+        ext("DNS:wrong.example"),
+      ].join("\n"),
+    );
     const leaf = (name: string, section: string, dates: string[]): Pair => {
-      run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}-key.pem`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
-      run(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca-key.pem", "-in", `${name}.csr`, "-out", `${name}.pem`, "-extensions", section, "-notext", ...dates]);
-      return { cert: readFileSync(join(dir, `${name}.pem`), "utf8"), key: readFileSync(join(dir, `${name}-key.pem`), "utf8") };
+      run([
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `${name}-key.pem`,
+        "-out",
+        `${name}.csr`,
+        "-subj",
+        `/CN=${name}`,
+      ]);
+      run([
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        "ca.pem",
+        "-keyfile",
+        "ca-key.pem",
+        "-in",
+        `${name}.csr`,
+        "-out",
+        `${name}.pem`,
+        "-extensions",
+        section,
+        "-notext",
+        ...dates,
+      ]);
+      return {
+        cert: readFileSync(join(dir, `${name}.pem`), "utf8"),
+        key: readFileSync(join(dir, `${name}-key.pem`), "utf8"),
+      };
     };
     const expired = leaf("expired", "local", ["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
     const wrongHost = leaf("wrong", "wrong", ["-days", "3650"]);
-    run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "self-key.pem", "-out", "self.pem",
-      "-days", "3650", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth"]);
-    const selfSigned = { cert: readFileSync(join(dir, "self.pem"), "utf8"), key: readFileSync(join(dir, "self-key.pem"), "utf8") };
+    run([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "self-key.pem",
+      "-out",
+      "self.pem",
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "extendedKeyUsage=serverAuth",
+    ]);
+    const selfSigned = {
+      cert: readFileSync(join(dir, "self.pem"), "utf8"),
+      key: readFileSync(join(dir, "self-key.pem"), "utf8"),
+    };
     return { expired, wrongHost, selfSigned };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -99,10 +172,11 @@ async function tlsServer(pair: Pair): Promise<TlsServer> {
   server.on("tlsClientError", () => {});
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   out.port = (server.address() as net.AddressInfo).port;
-  out.close = () => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  });
+  out.close = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
   return out;
 }
 
@@ -131,7 +205,11 @@ async function rejected(srv: TlsServer, host: string, opts: RequestOptions): Pro
 }
 
 async function accepted(srv: TlsServer, host: string, opts: RequestOptions): Promise<void> {
-  const res = await within(get(`https://${host}:${srv.port}/`, { pool: false, ...opts }), 8000, "a request the options allow");
+  const res = await within(
+    get(`https://${host}:${srv.port}/`, { pool: false, ...opts }),
+    8000,
+    "a request the options allow",
+  );
   assert.equal(await res.text(), "secure");
 }
 

@@ -13,9 +13,20 @@ import { MemorySocket, RecordingSink, countedSignal, latin1Text, turn, within } 
 /** A RequestSpec for GET / on example.test, with `over` applied. */
 function req(over: Partial<RequestSpec> = {}): RequestSpec {
   return {
-    method: "GET", scheme: "http", authority: "example.test", path: "/", absoluteForm: false, headers: [],
-    body: null, noBody: false, expectContinue: false, upgrade: false, lastRequest: false,
-    recvTimeout: 0, maxHeaderSize: 65536, ...over,
+    method: "GET",
+    scheme: "http",
+    authority: "example.test",
+    path: "/",
+    absoluteForm: false,
+    headers: [],
+    body: null,
+    noBody: false,
+    expectContinue: false,
+    upgrade: false,
+    lastRequest: false,
+    recvTimeout: 0,
+    maxHeaderSize: 65536,
+    ...over,
   };
 }
 
@@ -47,7 +58,12 @@ async function serveOne(conn: Http1Connection, sock: MemorySocket): Promise<void
 }
 
 /** The head of a started exchange answered with `wire`, a sink reading its body. */
-async function midBody(conn: Http1Connection, sock: MemorySocket, spec: RequestSpec, wire = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc") {
+async function midBody(
+  conn: Http1Connection,
+  sock: MemorySocket,
+  spec: RequestSpec,
+  wire = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+) {
   const { p } = await start(conn, spec);
   sock.serverSend(wire);
   const r = await within(p, "the head");
@@ -176,7 +192,12 @@ test("http1 connection - a bad status line rejects bad_response, socket destroye
 
 test("http1 connection - a bad chunk size mid-body errors the sink bad_response", async () => {
   const { sock, conn, verdicts } = setup();
-  const { sink } = await midBody(conn, sock, req(), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+  const { sink } = await midBody(
+    conn,
+    sock,
+    req(),
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+  );
   sock.serverSend("zz\r\n");
   await within(sink.done, "the sink");
   assert.equal(sink.err?.code, "bad_response");
@@ -303,7 +324,10 @@ test("http1 connection - detach() mid-body hands over state, socket and unparsed
   sock.serverEnd();
   sock.resume();
   assert.deepEqual([got, sock.destroyCount], [["fghij", "EOF"], 0]);
-  assert.throws(() => r.body!.detach(), (e: unknown) => e instanceof HansomError && e.code === "closed");
+  assert.throws(
+    () => r.body!.detach(),
+    (e: unknown) => e instanceof HansomError && e.code === "closed",
+  );
 });
 
 test("http1 connection - 101 to a request that did not ask to upgrade is bad_response", async () => {
@@ -317,7 +341,16 @@ test("http1 connection - 101 to a request that did not ask to upgrade is bad_res
 
 test("http1 connection - 101 to an upgrade request resolves with a body source that detaches", async () => {
   const { sock, conn, verdicts } = setup();
-  const { p } = await start(conn, req({ upgrade: true, headers: [["Connection", "Upgrade"], ["Upgrade", "websocket"]] }));
+  const { p } = await start(
+    conn,
+    req({
+      upgrade: true,
+      headers: [
+        ["Connection", "Upgrade"],
+        ["Upgrade", "websocket"],
+      ],
+    }),
+  );
   sock.serverSend("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi");
   const r = await within(p, "the head");
   assert.equal(r.head.status, 101);

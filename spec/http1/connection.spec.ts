@@ -9,14 +9,25 @@ import type { EncodedBody } from "../../lib/body.ts";
 import { rejection } from "../helpers/errors.ts";
 import { MemorySocket, RecordingSink, countedSignal, latin1, turn, within } from "../helpers/memory-socket.ts";
 
-const HEAD_GET = "GET / HTTP/1.1\r\nHost: example.test\r\n\r\n";
+const _HEAD_GET = "GET / HTTP/1.1\r\nHost: example.test\r\n\r\n";
 
 /** A RequestSpec for GET / on example.test, with `over` applied. */
 function req(over: Partial<RequestSpec> = {}): RequestSpec {
   return {
-    method: "GET", scheme: "http", authority: "example.test", path: "/", absoluteForm: false, headers: [],
-    body: null, noBody: false, expectContinue: false, upgrade: false, lastRequest: false,
-    recvTimeout: 0, maxHeaderSize: 65536, ...over,
+    method: "GET",
+    scheme: "http",
+    authority: "example.test",
+    path: "/",
+    absoluteForm: false,
+    headers: [],
+    body: null,
+    noBody: false,
+    expectContinue: false,
+    upgrade: false,
+    lastRequest: false,
+    recvTimeout: 0,
+    maxHeaderSize: 65536,
+    ...over,
   };
 }
 
@@ -65,7 +76,12 @@ async function readAll(r: ExchangeResult): Promise<RecordingSink> {
 }
 
 /** One GET answered with `wire`, read to the end: the connection's state after it. */
-async function roundTrip(conn: Http1Connection, sock: MemorySocket, wire: string, spec = req()): Promise<{ r: ExchangeResult; sink: RecordingSink | null }> {
+async function roundTrip(
+  conn: Http1Connection,
+  sock: MemorySocket,
+  wire: string,
+  spec = req(),
+): Promise<{ r: ExchangeResult; sink: RecordingSink | null }> {
   const p = exchange(conn, spec);
   await turn();
   sock.serverSend(wire);
@@ -84,7 +100,10 @@ test("http1 connection - a Content-Length body read through a sink; released reu
   await turn();
   sock.serverSend("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello");
   const r = await within(p, "the head");
-  assert.deepEqual([r.head.status, r.head.statusText, r.head.httpVersion, r.head.contentLength], [200, "OK", "1.1", 11]);
+  assert.deepEqual(
+    [r.head.status, r.head.statusText, r.head.httpVersion, r.head.contentLength],
+    [200, "OK", "1.1", 11],
+  );
   assert.deepEqual(r.head.rawHeaders, [["Content-Length", "11"]]);
   assert.equal(r.empty, false);
   assert.deepEqual(verdicts, [], "checked out until the body ends");
@@ -115,7 +134,10 @@ const FIXTURES: Array<[string, string, string, Array<[string, string]> | null]> 
     "a chunked body with trailers",
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Sum: 5\r\nX-More: y\r\n\r\n",
     "abcde",
-    [["X-Sum", "5"], ["X-More", "y"]],
+    [
+      ["X-Sum", "5"],
+      ["X-More", "y"],
+    ],
   ],
 ];
 
@@ -162,8 +184,12 @@ for (const [what, wire, body, trailers] of FIXTURES) {
 
 const BODILESS: Array<[string, RequestSpec, string]> = [
   ["204", req(), "HTTP/1.1 204 No Content\r\n\r\n"],
-  ["304 with a Content-Length", req(), "HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\nETag: \"v1\"\r\n\r\n"],
-  ["HEAD with a Content-Length", req({ method: "HEAD", noBody: true }), "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"],
+  ["304 with a Content-Length", req(), 'HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\nETag: "v1"\r\n\r\n'],
+  [
+    "HEAD with a Content-Length",
+    req({ method: "HEAD", noBody: true }),
+    "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
+  ],
 ];
 
 for (const [what, spec, wire] of BODILESS) {
@@ -229,14 +255,23 @@ test("http1 connection - a close-delimited body ends on EOF, not reusable, socke
 
 test("http1 connection - lastRequest sends Connection: close and is not reusable", async () => {
   const { sock, conn, verdicts } = setup();
-  const { sink } = await roundTrip(conn, sock, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", req({ lastRequest: true }));
+  const { sink } = await roundTrip(
+    conn,
+    sock,
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    req({ lastRequest: true }),
+  );
   assert.equal(sock.text(), "GET / HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n");
   assert.equal(sink!.text, "ok");
   assert.deepEqual([verdicts, sock.destroyCount, conn.closed], [[false], 1, true]);
 });
 
 const EXTRA: Array<[string, string[], boolean]> = [
-  ["in the chunk that ends a body read later", ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n"], false],
+  [
+    "in the chunk that ends a body read later",
+    ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n"],
+    false,
+  ],
   ["in the chunk that ends a body being read", ["HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok", "okX"], true],
   ["right after a 204 head", ["HTTP/1.1 204 No Content\r\n\r\nX"], false],
   ["right after a Content-Length: 0 head", ["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nX"], false],
@@ -295,7 +330,10 @@ test("http1 connection - a drained write backpressure sends the whole body and t
 
 test("http1 connection - Expect: 100-continue writes the body only after 100 Continue", async () => {
   const { sock, conn, verdicts } = setup();
-  const p = exchange(conn, req({ method: "POST", headers: [["Expect", "100-continue"]], body: fixedBody("hello"), expectContinue: true }));
+  const p = exchange(
+    conn,
+    req({ method: "POST", headers: [["Expect", "100-continue"]], body: fixedBody("hello"), expectContinue: true }),
+  );
   const head = "POST / HTTP/1.1\r\nHost: example.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(sock.text(), head, "the body waits for 100 Continue");
@@ -310,7 +348,10 @@ test("http1 connection - Expect: 100-continue writes the body only after 100 Con
 
 test("http1 connection - Expect: 100-continue answered by a final status never writes the body, not reusable", async () => {
   const { sock, conn, verdicts } = setup();
-  const p = exchange(conn, req({ method: "POST", headers: [["Expect", "100-continue"]], body: fixedBody("hello"), expectContinue: true }));
+  const p = exchange(
+    conn,
+    req({ method: "POST", headers: [["Expect", "100-continue"]], body: fixedBody("hello"), expectContinue: true }),
+  );
   const head = "POST / HTTP/1.1\r\nHost: example.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
   await turn();
   sock.serverSend("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n");

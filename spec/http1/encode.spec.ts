@@ -28,7 +28,13 @@ test("encode - request line and headers, in order and case, exact bytes", () => 
   const out = encodeHead({
     method: "GET",
     target: "/p?q=1&r=%20",
-    headers: [["Host", "example.com"], ["x-lower", "a b"], ["X-Dup", "1"], ["X-Dup", "2"], ["X-Empty", ""]],
+    headers: [
+      ["Host", "example.com"],
+      ["x-lower", "a b"],
+      ["X-Dup", "1"],
+      ["X-Dup", "2"],
+      ["X-Empty", ""],
+    ],
   });
   assert.ok(out instanceof Uint8Array);
   assert.equal(
@@ -54,7 +60,11 @@ test("encode - values up to U+00FF are Latin-1, wider values UTF-8, targets UTF-
   const bytes = encodeHead({
     method: "GET",
     target: "/caf\u00e9",
-    headers: [["A", "\u00e9"], ["B", "\u00e9\u20ac"], ["C", "\t\u00ff"]],
+    headers: [
+      ["A", "\u00e9"],
+      ["B", "\u00e9\u20ac"],
+      ["C", "\t\u00ff"],
+    ],
   });
   const s = latin1(bytes);
   assert.ok(s.startsWith("GET /caf\xc3\xa9 HTTP/1.1\r\n"), hex(bytes));
@@ -67,7 +77,14 @@ test("encode - values up to U+00FF are Latin-1, wider values UTF-8, targets UTF-
 test("encode - CR, LF and NUL in a header value are invalid_header, the value never shown", () => {
   const secret = "Bearer s3cr3t";
   for (const value of [`${secret}\r\nX-Injected: 1`, `${secret}\n`, `${secret}\r`, `${secret}\0`]) {
-    const init: RequestHeadInit = { method: "GET", target: "/", headers: [["Host", "h"], ["Authorization", value]] };
+    const init: RequestHeadInit = {
+      method: "GET",
+      target: "/",
+      headers: [
+        ["Host", "h"],
+        ["Authorization", value],
+      ],
+    };
     invalidHeader(() => encodeHead(init), /"Authorization"/);
     try {
       encodeHead(init);
@@ -132,7 +149,10 @@ test("encode - earlier results stay intact while later ones are encoded", () => 
   const heads: Array<[Uint8Array, string]> = [];
   for (let i = 0; i < 3000; i++) {
     const value = "v".repeat(i % 97);
-    heads.push([encodeHead({ method: "GET", target: `/${i}`, headers: [["X-I", value]] }), `GET /${i} HTTP/1.1\r\nX-I: ${value}\r\n\r\n`]);
+    heads.push([
+      encodeHead({ method: "GET", target: `/${i}`, headers: [["X-I", value]] }),
+      `GET /${i} HTTP/1.1\r\nX-I: ${value}\r\n\r\n`,
+    ]);
     heads.push([chunkPrefix(i + 1), `${(i + 1).toString(16)}\r\n`]);
   }
   for (const [bytes, expected] of heads) assert.equal(latin1(bytes), expected);

@@ -108,42 +108,49 @@ function head(p: Partial<ResponseHead> & { rawHeaders: Array<[string, string]> }
 }
 
 test("parse - Content-Length body, headers in wire order and case, OWS trimmed", () => {
-  fixture(
-    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Foo:   a  b \t\r\nx-foo: c\r\nX-Empty:\r\n\r\nhello",
-    [
-      head({
-        rawHeaders: [["Content-Length", "5"], ["X-Foo", "a  b"], ["x-foo", "c"], ["X-Empty", ""]],
-        framing: "length",
-        contentLength: 5,
-      }),
-      ["body", "hello"],
-      ["complete"],
-    ],
-  );
+  fixture("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Foo:   a  b \t\r\nx-foo: c\r\nX-Empty:\r\n\r\nhello", [
+    head({
+      rawHeaders: [
+        ["Content-Length", "5"],
+        ["X-Foo", "a  b"],
+        ["x-foo", "c"],
+        ["X-Empty", ""],
+      ],
+      framing: "length",
+      contentLength: 5,
+    }),
+    ["body", "hello"],
+    ["complete"],
+  ]);
 });
 
 test("parse - chunked body with extensions and trailers", () => {
   fixture(
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-      "5;name=value\r\nhello\r\n1A; a=\"b c\";d\r\n" + "x".repeat(26) + "\r\n0;last\r\nX-Sum: 1\r\nX-Other: two\r\n\r\n",
+      '5;name=value\r\nhello\r\n1A; a="b c";d\r\n' +
+      "x".repeat(26) +
+      "\r\n0;last\r\nX-Sum: 1\r\nX-Other: two\r\n\r\n",
     [
       head({ rawHeaders: [["Transfer-Encoding", "chunked"]], framing: "chunked" }),
       ["body", "hello" + "x".repeat(26)],
-      ["trailers", [["X-Sum", "1"], ["X-Other", "two"]]],
+      [
+        "trailers",
+        [
+          ["X-Sum", "1"],
+          ["X-Other", "two"],
+        ],
+      ],
       ["complete"],
     ],
   );
 });
 
 test("parse - chunked with uppercase hex, leading zeros, LF-only line ends, empty trailers", () => {
-  fixture(
-    "HTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\n\n00B\nhello world\n0\n\n",
-    [
-      head({ rawHeaders: [["Transfer-Encoding", "gzip, Chunked"]], framing: "chunked" }),
-      ["body", "hello world"],
-      ["complete"],
-    ],
-  );
+  fixture("HTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\n\n00B\nhello world\n0\n\n", [
+    head({ rawHeaders: [["Transfer-Encoding", "gzip, Chunked"]], framing: "chunked" }),
+    ["body", "hello world"],
+    ["complete"],
+  ]);
 });
 
 test("parse - interim 100 and 103 go to onInterim, 101 is final", () => {
@@ -153,7 +160,13 @@ test("parse - interim 100 and 103 go to onInterim, 101 is final", () => {
     [
       ["interim", 100, []],
       ["interim", 103, [["Link", "</a.css>"]]],
-      head({ status: 201, statusText: "Created", rawHeaders: [["Content-Length", "2"]], framing: "length", contentLength: 2 }),
+      head({
+        status: 201,
+        statusText: "Created",
+        rawHeaders: [["Content-Length", "2"]],
+        framing: "length",
+        contentLength: 2,
+      }),
       ["body", "ok"],
       ["complete"],
     ],
@@ -164,7 +177,10 @@ test("parse - interim 100 and 103 go to onInterim, 101 is final", () => {
       head({
         status: 101,
         statusText: "Switching Protocols",
-        rawHeaders: [["Upgrade", "websocket"], ["Connection", "Upgrade"]],
+        rawHeaders: [
+          ["Upgrade", "websocket"],
+          ["Connection", "Upgrade"],
+        ],
         keepAlive: false,
       }),
       ["complete"],
@@ -238,40 +254,62 @@ test("parse - status lines: reason optional or empty, obs-text kept as Latin-1",
 });
 
 test("parse - framing follows the final transfer coding across Transfer-Encoding lines", () => {
-  const framing = (te: string) => (run([bytes(`HTTP/1.1 200 OK\r\n${te}\r\n\r\n`)]).events[0]![1] as ResponseHead).framing;
+  const framing = (te: string) =>
+    (run([bytes(`HTTP/1.1 200 OK\r\n${te}\r\n\r\n`)]).events[0]![1] as ResponseHead).framing;
   assert.equal(framing("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked"), "chunked");
   assert.equal(framing("Transfer-Encoding: CHUNKED"), "chunked");
   assert.equal(framing("Transfer-Encoding: chunked ,"), "chunked");
   // §6.3 item 4 would read these until close; a client cannot frame them safely, so they are refused.
-  for (const te of ["Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip", "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: chunkedx", "Transfer-Encoding: identity"]) {
+  for (const te of [
+    "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip",
+    "Transfer-Encoding: chunked, gzip",
+    "Transfer-Encoding: chunkedx",
+    "Transfer-Encoding: identity",
+  ]) {
     rejects(`HTTP/1.1 200 OK\r\n${te}\r\n\r\n`, /final coding is not chunked/);
   }
 });
 
 test("parse - obs-text in a head split anywhere decodes as Latin-1", () => {
-  fixture(
-    "HTTP/1.1 200 \xc7a va\r\nX-B: caf\xe9 \x80\r\nContent-Length: 0\r\n\r\n",
-    [head({ statusText: "\u00c7a va", rawHeaders: [["X-B", "caf\u00e9 \u0080"], ["Content-Length", "0"]], framing: "length", contentLength: 0 }), ["complete"]],
-  );
+  fixture("HTTP/1.1 200 \xc7a va\r\nX-B: caf\xe9 \x80\r\nContent-Length: 0\r\n\r\n", [
+    head({
+      statusText: "\u00c7a va",
+      rawHeaders: [
+        ["X-B", "caf\u00e9 \u0080"],
+        ["Content-Length", "0"],
+      ],
+      framing: "length",
+      contentLength: 0,
+    }),
+    ["complete"],
+  ]);
 });
 
 test("parse - empty lines before a status line are skipped", () => {
-  fixture("\r\n\nHTTP/1.1 204 No Content\r\n\r\n", [head({ status: 204, statusText: "No Content", rawHeaders: [] }), ["complete"]]);
+  fixture("\r\n\nHTTP/1.1 204 No Content\r\n\r\n", [
+    head({ status: 204, statusText: "No Content", rawHeaders: [] }),
+    ["complete"],
+  ]);
 });
 
 test("parse - repeated identical Content-Lengths and lists are accepted", () => {
-  const cl = (v: string) => (run([bytes(`HTTP/1.1 200 OK\r\nContent-Length: ${v}\r\n\r\n`)]).events[0]![1] as ResponseHead).contentLength;
+  const cl = (v: string) =>
+    (run([bytes(`HTTP/1.1 200 OK\r\nContent-Length: ${v}\r\n\r\n`)]).events[0]![1] as ResponseHead).contentLength;
   assert.equal(cl("0000000000000000007"), 7);
   assert.equal(cl("9007199254740991"), Number.MAX_SAFE_INTEGER);
   assert.equal(cl("12,12"), 12);
-  fixture(
-    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-length: 3, 3 ,3\r\n\r\nabc",
-    [
-      head({ rawHeaders: [["Content-Length", "3"], ["Content-length", "3, 3 ,3"]], framing: "length", contentLength: 3 }),
-      ["body", "abc"],
-      ["complete"],
-    ],
-  );
+  fixture("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-length: 3, 3 ,3\r\n\r\nabc", [
+    head({
+      rawHeaders: [
+        ["Content-Length", "3"],
+        ["Content-length", "3, 3 ,3"],
+      ],
+      framing: "length",
+      contentLength: 3,
+    }),
+    ["body", "abc"],
+    ["complete"],
+  ]);
 });
 
 test("parse - pipelined responses: execute stops after onHead and after onComplete", () => {
@@ -425,10 +463,26 @@ test("parse - the largest safe chunk size is accepted", () => {
 
 test("parse - maxHeaderSize bounds the head and names the option", () => {
   const input = "HTTP/1.1 200 OK\r\nA: b\r\nContent-Length: 0\r\n\r\n";
-  fixture(input, [head({ rawHeaders: [["A", "b"], ["Content-Length", "0"]], framing: "length", contentLength: 0 }), ["complete"]], {
-    maxHeaderSize: input.length,
+  fixture(
+    input,
+    [
+      head({
+        rawHeaders: [
+          ["A", "b"],
+          ["Content-Length", "0"],
+        ],
+        framing: "length",
+        contentLength: 0,
+      }),
+      ["complete"],
+    ],
+    {
+      maxHeaderSize: input.length,
+    },
+  );
+  rejects(input, new RegExp(`larger than ${input.length - 1} bytes \\(the maxHeaderSize option\\)`), {
+    maxHeaderSize: input.length - 1,
   });
-  rejects(input, new RegExp(`larger than ${input.length - 1} bytes \\(the maxHeaderSize option\\)`), { maxHeaderSize: input.length - 1 });
   // Default 64 KiB, raised before the head ends.
   const endless = bytes("HTTP/1.1 200 OK\r\nX: " + "a".repeat(70000));
   const p = new ResponseParser({ onHead() {}, onBody() {}, onComplete() {} });
@@ -444,10 +498,15 @@ test("parse - maxHeaders bounds the field count and names the option", () => {
   const lines = (n: number) => Array.from({ length: n }, (_, i) => `H${i}: v\r\n`).join("");
   const ok = run([bytes(`HTTP/1.1 204 No Content\r\n${lines(3)}\r\n`)], { maxHeaders: 3 });
   assert.equal((ok.events[0]![1] as ResponseHead).rawHeaders.length, 3);
-  rejects(`HTTP/1.1 204 No Content\r\n${lines(4)}\r\n`, /more than 3 header fields \(the maxHeaders option\)/, { maxHeaders: 3 });
+  rejects(`HTTP/1.1 204 No Content\r\n${lines(4)}\r\n`, /more than 3 header fields \(the maxHeaders option\)/, {
+    maxHeaders: 3,
+  });
   const many = bytes(`HTTP/1.1 204 No Content\r\n${lines(1001)}\r\n`);
   assert.throws(() => run([many]), /more than 1000 header fields/);
-  assert.equal((run([bytes(`HTTP/1.1 204 No Content\r\n${lines(1000)}\r\n`)]).events[0]![1] as ResponseHead).rawHeaders.length, 1000);
+  assert.equal(
+    (run([bytes(`HTTP/1.1 204 No Content\r\n${lines(1000)}\r\n`)]).events[0]![1] as ResponseHead).rawHeaders.length,
+    1000,
+  );
 });
 
 test("parse - finish() reports a message cut short as closed", () => {
@@ -461,7 +520,11 @@ test("parse - finish() reports a message cut short as closed", () => {
   };
   closed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", /after 3 of 10 body bytes/, "body");
   closed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", /before the end of a chunked body/, "body");
-  closed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n", /before the end of a chunked body/, "body");
+  closed(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n",
+    /before the end of a chunked body/,
+    "body",
+  );
   closed("HTTP/1.1 200 OK\r\nA: b", /middle of the response head/, "response");
   closed("HTTP/1.1 100 Continue\r\n\r\n", /before the final response/, "response");
   closed("\r\n", /before the final response/, "response");

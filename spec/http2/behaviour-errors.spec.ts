@@ -9,7 +9,18 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { get, post, put, Pool } from "../../lib/index.ts";
 import type { Response } from "../../lib/index.ts";
-import { DATA, encodeData, encodeHeaders, encodeRstStream, encodeSettings, encodeSettingsAck, GOAWAY, HEADERS, PREFACE, SETTINGS } from "../../lib/http2/frame.ts";
+import {
+  DATA,
+  encodeData,
+  encodeHeaders,
+  encodeRstStream,
+  encodeSettings,
+  encodeSettingsAck,
+  GOAWAY,
+  HEADERS,
+  PREFACE,
+  SETTINGS,
+} from "../../lib/http2/frame.ts";
 import { rejection } from "../helpers/errors.ts";
 import { rawServer, sleep } from "../helpers/servers.ts";
 import { probe, serve } from "./h2-server.ts";
@@ -68,10 +79,11 @@ async function holdingServer(respond: (s: http2.ServerHttp2Stream, path: string,
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   st.port = (server.address() as net.AddressInfo).port;
-  const close = () => new Promise<void>((done) => {
-    for (const s of live) s.destroy();
-    server.close(() => done());
-  });
+  const close = () =>
+    new Promise<void>((done) => {
+      for (const s of live) s.destroy();
+      server.close(() => done());
+    });
   return Object.assign(st, { close });
 }
 
@@ -109,7 +121,10 @@ test("http2 behaviour - GOAWAY in flight: streams up to its last id finish, GETs
     await until(() => srv.held.length === 5, 5000, "five streams at the server");
     const low = srv.held.filter((h) => h.path === "/a" || h.path === "/b");
     const last = Math.max(...low.map((h) => h.id));
-    assert.ok(srv.held.filter((h) => h.id > last).length === 3, `ids ${srv.held.map((h) => `${h.path}=${h.id}`).join(" ")}`);
+    assert.ok(
+      srv.held.filter((h) => h.id > last).length === 3,
+      `ids ${srv.held.map((h) => `${h.path}=${h.id}`).join(" ")}`,
+    );
     srv.first!.goaway(http2.constants.NGHTTP2_NO_ERROR, last);
     await sleep(50);
     for (const h of low) answer(h.stream, h.path, 1);
@@ -140,7 +155,10 @@ test("http2 behaviour - trailers are on res.trailers once the body is read", asy
     const res = await get(`http://127.0.0.1:${plain.port}/trailers`, { pool, http2PriorKnowledge: true });
     assert.equal(await res.text(), "part one,part two");
     const trailers = [...(res.trailers ?? [])].sort(([x], [y]) => (x < y ? -1 : 1));
-    assert.deepEqual(trailers, [["x-checksum", "abc123"], ["x-count", "2"]]);
+    assert.deepEqual(trailers, [
+      ["x-checksum", "abc123"],
+      ["x-count", "2"],
+    ]);
     const plainRes = await get(`http://127.0.0.1:${plain.port}/get?n=3`, { pool, http2PriorKnowledge: true });
     await plainRes.bytes();
     assert.ok(plainRes.trailers === null || plainRes.trailers.length === 0, "no trailers where none were sent");
@@ -162,7 +180,6 @@ function framesOf(buf: Uint8Array): Frames {
   }
   return out;
 }
-
 
 type Frames = Array<[number, number, number, Uint8Array]>;
 
@@ -249,7 +266,10 @@ test("http2 behaviour - DATA on stream 0 from the server is bad_response, and th
     assert.ok(goaway, `a GOAWAY; frames: ${seen[0]!.frames.map(([ty]) => ty).join(",")}`);
     const code = new DataView(goaway[3].buffer, goaway[3].byteOffset + 4, 4).getUint32(0);
     assert.equal(code, 1, "PROTOCOL_ERROR");
-    assert.ok(!seen[0]!.frames.some(([type, , id]) => type === DATA && id === 0), "the client sent no DATA on stream 0");
+    assert.ok(
+      !seen[0]!.frames.some(([type, , id]) => type === DATA && id === 0),
+      "the client sent no DATA on stream 0",
+    );
     // The next request does not reuse the dead connection.
     const again = await rejection(get(`${srv.url}/`, { pool, http2PriorKnowledge: true, recvTimeout: 5000 }));
     assert.equal(again.code, "bad_response");

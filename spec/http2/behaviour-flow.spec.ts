@@ -50,10 +50,11 @@ async function streamingServer(): Promise<typeof streaming> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   s.port = (server.address() as net.AddressInfo).port;
-  s.close = () => new Promise<void>((done) => {
-    for (const x of live) x.destroy();
-    server.close(() => done());
-  });
+  s.close = () =>
+    new Promise<void>((done) => {
+      for (const x of live) x.destroy();
+      server.close(() => done());
+    });
   return s;
 }
 
@@ -102,7 +103,11 @@ test("http2 flow - a 64 MiB upload of unknown length through 65,535-byte windows
   }
   const pool = new Pool();
   try {
-    const res = await within(90_000, "64 MiB upload", post(`http://127.0.0.1:${small.port}/echo`, { pool, http2PriorKnowledge: true, body: chunks() }));
+    const res = await within(
+      90_000,
+      "64 MiB upload",
+      post(`http://127.0.0.1:${small.port}/echo`, { pool, http2PriorKnowledge: true, body: chunks() }),
+    );
     assert.equal(res.httpVersion, "2");
     assert.equal(await res.text(), `${CHUNK * COUNT} ${ours.digest("hex")}`);
   } finally {
@@ -116,7 +121,11 @@ test("http2 flow - a stalled reader on one stream does not stall 20 other reques
   const pool = new Pool({ maxConnections: 1 });
   const u = `http://127.0.0.1:${streaming.port}`;
   try {
-    const big = await within(20_000, "big response head", get(`${u}/big?n=${BIG}`, { pool, http2PriorKnowledge: true }));
+    const big = await within(
+      20_000,
+      "big response head",
+      get(`${u}/big?n=${BIG}`, { pool, http2PriorKnowledge: true }),
+    );
     const it = big[Symbol.asyncIterator]();
     const first = await within(20_000, "first chunk", it.next());
     assert.equal(first.done, false);
@@ -124,21 +133,31 @@ test("http2 flow - a stalled reader on one stream does not stall 20 other reques
     assert.ok(n > 0 && n < BIG);
     // The big stream is not read now; its window closes, the connection's must not.
     const sizes = Array.from({ length: 20 }, (_, i) => 100 + i * 997);
-    const bodies = await within(10_000, "20 small GETs beside a stalled stream", Promise.all(sizes.map(async (s) => {
-      const r = await get(`${u}/get?n=${s}`, { pool, http2PriorKnowledge: true });
-      assert.equal(r.httpVersion, "2");
-      return sha(await r.bytes()) === sha(bodyOf(s));
-    })));
+    const bodies = await within(
+      10_000,
+      "20 small GETs beside a stalled stream",
+      Promise.all(
+        sizes.map(async (s) => {
+          const r = await get(`${u}/get?n=${s}`, { pool, http2PriorKnowledge: true });
+          assert.equal(r.httpVersion, "2");
+          return sha(await r.bytes()) === sha(bodyOf(s));
+        }),
+      ),
+    );
     assert.equal(bodies.filter(Boolean).length, 20);
     assert.equal(streaming.sessions, 1, "all on one connection");
     const want = bodyOf(BIG);
     const got = createHash("sha256").update(first.value!);
-    await within(60_000, "rest of the big body", (async () => {
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        got.update(r.value);
-        n += r.value.byteLength;
-      }
-    })());
+    await within(
+      60_000,
+      "rest of the big body",
+      (async () => {
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          got.update(r.value);
+          n += r.value.byteLength;
+        }
+      })(),
+    );
     assert.equal(n, BIG);
     assert.equal(got.digest("hex"), sha(want));
     assert.equal(pool.stats().inUse, 0);

@@ -38,8 +38,20 @@ function skipped(t: TestContext): boolean {
 
 function spec(s: Served, method: string, path: string, o: Partial<RequestSpec> = {}): RequestSpec {
   return {
-    method, scheme: "http", authority: `127.0.0.1:${s.port}`, path, absoluteForm: false, headers: [], body: null,
-    noBody: method === "HEAD", expectContinue: false, upgrade: false, lastRequest: false, recvTimeout: 5000, maxHeaderSize: 65536, ...o,
+    method,
+    scheme: "http",
+    authority: `127.0.0.1:${s.port}`,
+    path,
+    absoluteForm: false,
+    headers: [],
+    body: null,
+    noBody: method === "HEAD",
+    expectContinue: false,
+    upgrade: false,
+    lastRequest: false,
+    recvTimeout: 5000,
+    maxHeaderSize: 65536,
+    ...o,
   };
 }
 
@@ -50,14 +62,20 @@ const bytesBody = (b: Uint8Array, piece = 65536): EncodedBody => ({
 });
 
 /** A connection on a fresh socket, and the release verdicts it reported. */
-async function dial(s: Served, o: Http2ConnectionOptions = {}): Promise<{ conn: Http2Connection; releases: boolean[] }> {
+async function dial(
+  s: Served,
+  o: Http2ConnectionOptions = {},
+): Promise<{ conn: Http2Connection; releases: boolean[] }> {
   const sock = await (await getAdapter()).connect({ host: "127.0.0.1", port: s.port, timeout: 2000 });
   const releases: boolean[] = [];
   return { conn: new Http2Connection("h2-spec", sock, (_c, reusable) => releases.push(reusable), o), releases };
 }
 
 /** Reads a body to its end; `pauseFirst` answers false to the first chunk and reads again after a pause. */
-function readAll(source: BodySource, pauseFirst = false): Promise<{ body: Uint8Array; trailers: Array<[string, string]> | null }> {
+function readAll(
+  source: BodySource,
+  pauseFirst = false,
+): Promise<{ body: Uint8Array; trailers: Array<[string, string]> | null }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let paused = !pauseFirst;
@@ -82,20 +100,27 @@ test("h2 connection - 100 concurrent exchanges share one socket; one reusable re
   try {
     assert.equal(conn.protocol, "h2");
     const sizes = Array.from({ length: 100 }, (_, i) => (i * 4099) % 150_000);
-    const results = await Promise.all(sizes.map(async (n) => {
-      const r = await conn.exchange(spec(plain, "GET", `/get?n=${n}`));
-      assert.equal(r.head.status, 200);
-      assert.equal(r.head.httpVersion, "2");
-      assert.equal(r.head.contentLength, n);
-      if (n === 0) {
-        assert.equal(r.body, null);
-        assert.equal(r.empty, true);
-        return new Uint8Array(0);
-      }
-      return (await readAll(r.body!)).body;
-    }));
-    results.forEach((b, i) => assert.equal(sha(b), sha(bodyOf(sizes[i]!)), `/get?n=${sizes[i]}`));
-    assert.deepEqual(releases, sizes.map(() => true));
+    const results = await Promise.all(
+      sizes.map(async (n) => {
+        const r = await conn.exchange(spec(plain, "GET", `/get?n=${n}`));
+        assert.equal(r.head.status, 200);
+        assert.equal(r.head.httpVersion, "2");
+        assert.equal(r.head.contentLength, n);
+        if (n === 0) {
+          assert.equal(r.body, null);
+          assert.equal(r.empty, true);
+          return new Uint8Array(0);
+        }
+        return (await readAll(r.body!)).body;
+      }),
+    );
+    results.forEach((b, i) => {
+      assert.equal(sha(b), sha(bodyOf(sizes[i]!)), `/get?n=${sizes[i]}`);
+    });
+    assert.deepEqual(
+      releases,
+      sizes.map(() => true),
+    );
     assert.equal(conn.served, 100);
     assert.equal(conn.active, 0);
     assert.equal(conn.idle, true);
@@ -112,7 +137,11 @@ test("h2 connection - capacity follows SETTINGS_MAX_CONCURRENT_STREAMS; extra ex
     assert.equal(conn.capacity, 5);
     await readAll(first.body!);
     limited.peakStreams = 0;
-    const all = await Promise.all(Array.from({ length: 20 }, () => conn.exchange(spec(limited, "GET", "/get?n=20000")).then((r) => readAll(r.body!))));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        conn.exchange(spec(limited, "GET", "/get?n=20000")).then((r) => readAll(r.body!)),
+      ),
+    );
     assert.ok(all.every((r) => sha(r.body) === sha(bodyOf(20000))));
     assert.ok(limited.peakStreams <= 5, `peak ${limited.peakStreams}`);
     assert.equal(releases.length, 21);
@@ -127,7 +156,9 @@ test("h2 connection - an 8 MiB upload into a 16 KiB window, with progress", asyn
   try {
     const body = bodyOf(8 << 20);
     const progress: Array<[number, boolean | undefined]> = [];
-    const r = await conn.exchange(spec(limited, "POST", "/echo", { body: bytesBody(body), onUpload: (n, done) => progress.push([n, done]) }));
+    const r = await conn.exchange(
+      spec(limited, "POST", "/echo", { body: bytesBody(body), onUpload: (n, done) => progress.push([n, done]) }),
+    );
     assert.equal(new TextDecoder().decode((await readAll(r.body!)).body), `${body.length} ${sha(body)}`);
     assert.deepEqual(progress[progress.length - 1], [body.length, true]);
   } finally {
@@ -157,16 +188,27 @@ test("h2 connection - trailers reach the reader; 204 and HEAD have no body", asy
     const r = await conn.exchange(spec(plain, "GET", "/trailers"));
     const got = await readAll(r.body!);
     assert.equal(new TextDecoder().decode(got.body), "part one,part two");
-    assert.deepEqual(got.trailers, [["x-checksum", "abc123"], ["x-count", "2"]]);
+    assert.deepEqual(got.trailers, [
+      ["x-checksum", "abc123"],
+      ["x-count", "2"],
+    ]);
     const empty = await conn.exchange(spec(plain, "GET", "/empty"));
     assert.deepEqual([empty.head.status, empty.body, empty.empty], [204, null, false]);
-    await assert.rejects(conn.exchange(spec(plain, "GET", "/get?n=5", { maxHeaderSize: 20 })), (e: unknown) =>
-      e instanceof HansomError && e.code === "bad_response" && /response head larger than 20 bytes \(the maxHeaderSize option\)/.test(e.message));
+    await assert.rejects(
+      conn.exchange(spec(plain, "GET", "/get?n=5", { maxHeaderSize: 20 })),
+      (e: unknown) =>
+        e instanceof HansomError &&
+        e.code === "bad_response" &&
+        /response head larger than 20 bytes \(the maxHeaderSize option\)/.test(e.message),
+    );
     const head = await conn.exchange(spec(plain, "HEAD", "/get?n=500"));
     assert.deepEqual([head.head.status, head.head.contentLength, head.body], [200, 500, null]);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(conn.active, 0);
-    assert.throws(() => (r.body as BodySource).detach(), (e: unknown) => e instanceof HansomError && /not available on HTTP\/2/.test(e.message));
+    assert.throws(
+      () => (r.body as BodySource).detach(),
+      (e: unknown) => e instanceof HansomError && /not available on HTTP\/2/.test(e.message),
+    );
   } finally {
     conn.destroy();
   }
@@ -184,9 +226,18 @@ test("h2 connection - cancel, abort, a server reset and recvTimeout fail one str
     await assert.rejects(aborted, (e: unknown) => e instanceof HansomError && e.code === "aborted");
     // Bun's node:http2 (1.4) answers stream.close(code) before respond() with an empty DATA
     // frame and no HEADERS, not RST_STREAM: a malformed response there, a reset elsewhere.
-    const resetError = runtime === "Bun" ? /DATA before the response head \(PROTOCOL_ERROR\)/ : /reset the HTTP\/2 stream \(INTERNAL_ERROR\)/;
-    await assert.rejects(conn.exchange(spec(plain, "GET", "/reset")), (e: unknown) => e instanceof HansomError && resetError.test(e.message));
-    await assert.rejects(conn.exchange(spec(plain, "GET", "/hang", { recvTimeout: 150 })), (e: unknown) => e instanceof HansomError && e.code === "recv_timeout");
+    const resetError =
+      runtime === "Bun"
+        ? /DATA before the response head \(PROTOCOL_ERROR\)/
+        : /reset the HTTP\/2 stream \(INTERNAL_ERROR\)/;
+    await assert.rejects(
+      conn.exchange(spec(plain, "GET", "/reset")),
+      (e: unknown) => e instanceof HansomError && resetError.test(e.message),
+    );
+    await assert.rejects(
+      conn.exchange(spec(plain, "GET", "/hang", { recvTimeout: 150 })),
+      (e: unknown) => e instanceof HansomError && e.code === "recv_timeout",
+    );
     assert.deepEqual(releases, [true, true, true, true]);
     await new Promise((r) => setTimeout(r, 300)); // the liveness PING after the timeout is answered
     const after = await conn.exchange(spec(plain, "GET", "/get?n=7"));
@@ -209,7 +260,10 @@ test("h2 connection - a server GOAWAY closes an idle connection and refuses new 
     for (let i = 0; i < 100 && !closedIdle; i++) await new Promise((w) => setTimeout(w, 10));
     assert.equal(closedIdle, true);
     assert.equal(conn.closed, true);
-    const err = await conn.exchange(spec(plain, "GET", "/get?n=1")).then(() => null, (e: HansomError) => e);
+    const err = await conn.exchange(spec(plain, "GET", "/get?n=1")).then(
+      () => null,
+      (e: HansomError) => e,
+    );
     assert.ok(err && err.code === "closed" && failedBeforeResponse(err));
     assert.deepEqual(releases, [true, false]);
   } finally {

@@ -81,12 +81,15 @@ export function serve(settings: http2.Settings = {}): Promise<Served> {
         stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
         return;
       case "/delay": {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          if (stream.closed || stream.destroyed) return;
-          stream.respond({ ":status": 200 });
-          stream.end("late");
-        }, Number(url.searchParams.get("ms")));
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            if (stream.closed || stream.destroyed) return;
+            stream.respond({ ":status": 200 });
+            stream.end("late");
+          },
+          Number(url.searchParams.get("ms")),
+        );
         timers.add(t);
         return;
       }
@@ -103,11 +106,12 @@ export function serve(settings: http2.Settings = {}): Promise<Served> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       s.port = (server.address() as net.AddressInfo).port;
-      s.close = () => new Promise<void>((done) => {
-        for (const t of timers) clearTimeout(t);
-        for (const sess of s.sessions) sess.destroy();
-        server.close(() => done());
-      });
+      s.close = () =>
+        new Promise<void>((done) => {
+          for (const t of timers) clearTimeout(t);
+          for (const sess of s.sessions) sess.destroy();
+          server.close(() => done());
+        });
       resolve(s);
     });
   });

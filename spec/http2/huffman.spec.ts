@@ -15,12 +15,20 @@ function encode(src: Uint8Array): Uint8Array {
 
 test("huffman table - 257 codes, canonical, complete and prefix-free", () => {
   assert.equal(HUFFMAN_CODES.length, 2 * 257);
-  const syms = Array.from({ length: 257 }, (_, s) => ({ s, code: HUFFMAN_CODES[2 * s]!, len: HUFFMAN_CODES[2 * s + 1]! }));
+  const syms = Array.from({ length: 257 }, (_, s) => ({
+    s,
+    code: HUFFMAN_CODES[2 * s]!,
+    len: HUFFMAN_CODES[2 * s + 1]!,
+  }));
   // Kraft: sum of 2^-len is exactly 1 for a complete prefix code (exact in binary floating point).
-  assert.equal(syms.reduce((a, x) => a + 2 ** -x.len, 0), 1);
+  assert.equal(
+    syms.reduce((a, x) => a + 2 ** -x.len, 0),
+    1,
+  );
   // Canonical: sorted by (length, symbol), each code is the previous plus one, shifted to its length.
   const sorted = [...syms].sort((a, b) => a.len - b.len || a.s - b.s);
-  let next = 0, len = sorted[0]!.len;
+  let next = 0,
+    len = sorted[0]!.len;
   for (const x of sorted) {
     next *= 2 ** (x.len - len);
     len = x.len;
@@ -45,8 +53,10 @@ const VECTORS: Array<[string, string]> = [
   ["Mon, 21 Oct 2013 20:13:22 GMT", "d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff"],
   ["https://www.example.com", "9d29 ad17 1863 c78f 0b97 c8e9 ae82 ae43 d3"],
   ["gzip", "9bd9 ab"],
-  ["foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
-    "94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07"],
+  [
+    "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
+    "94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07",
+  ],
 ];
 
 for (const [text, code] of VECTORS) {

@@ -52,29 +52,32 @@ class Client {
       this.#pending.get(id)?.reject(e);
       this.#pending.delete(id);
     };
-    this.session = new ClientSession({
-      output: (b) => socket.write(b),
-      onHeaders: (id, status, headers, end) => {
-        const p = this.#pending.get(id)!;
-        p.status = status;
-        p.headers = headers;
-        if (end) finish(id);
+    this.session = new ClientSession(
+      {
+        output: (b) => socket.write(b),
+        onHeaders: (id, status, headers, end) => {
+          const p = this.#pending.get(id)!;
+          p.status = status;
+          p.headers = headers;
+          if (end) finish(id);
+        },
+        onData: (id, chunk, end) => {
+          this.#pending.get(id)!.chunks.push(chunk.slice());
+          this.session.consume(id, chunk.length);
+          if (end) finish(id);
+        },
+        onTrailers: (id, fields) => {
+          this.#pending.get(id)!.trailers = fields;
+          finish(id);
+        },
+        onStreamReset: (id, code) => fail(id, new Error(`stream ${id} reset: ${code}`)),
+        onStreamError: (id, err) => fail(id, err),
+        onGoaway: () => {},
+        onWritable: (id) => this.#pending.get(id)?.writable?.(),
+        onError: (err: HansomError) => this.#fail(err),
       },
-      onData: (id, chunk, end) => {
-        this.#pending.get(id)!.chunks.push(chunk.slice());
-        this.session.consume(id, chunk.length);
-        if (end) finish(id);
-      },
-      onTrailers: (id, fields) => {
-        this.#pending.get(id)!.trailers = fields;
-        finish(id);
-      },
-      onStreamReset: (id, code) => fail(id, new Error(`stream ${id} reset: ${code}`)),
-      onStreamError: (id, err) => fail(id, err),
-      onGoaway: () => {},
-      onWritable: (id) => this.#pending.get(id)?.writable?.(),
-      onError: (err: HansomError) => this.#fail(err),
-    }, options);
+      options,
+    );
     socket.on("data", (b: Uint8Array) => this.session.receive(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     socket.on("error", (e) => this.#fail(e));
     socket.on("close", () => this.#fail(new Error("socket closed")));
@@ -101,7 +104,12 @@ class Client {
   /** Sends a request; a body is written in 64 KiB pieces, waiting for onWritable when the engine queues. */
   async request(method: string, path: string, body?: Uint8Array): Promise<Reply> {
     if (this.#failed) throw this.#failed;
-    const fields: Array<[string, string]> = [[":method", method], [":scheme", "http"], [":authority", `127.0.0.1:${this.socket.remotePort}`], [":path", path]];
+    const fields: Array<[string, string]> = [
+      [":method", method],
+      [":scheme", "http"],
+      [":authority", `127.0.0.1:${this.socket.remotePort}`],
+      [":path", path],
+    ];
     const id = this.session.request(fields, body === undefined);
     const reply = new Promise<Reply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, status: 0, headers: [], chunks: [], trailers: null, writable: null });
@@ -158,7 +166,10 @@ test("http2 interop - 100 concurrent GETs on one connection, every body checked"
     const replies = await Promise.all(sizes.map((n) => c.request("GET", `/get?n=${n}`)));
     replies.forEach((r, i) => {
       assert.equal(r.status, 200);
-      assert.deepEqual(r.headers.find(([k]) => k === "x-n"), ["x-n", String(sizes[i])]);
+      assert.deepEqual(
+        r.headers.find(([k]) => k === "x-n"),
+        ["x-n", String(sizes[i])],
+      );
       assert.equal(r.body.length, sizes[i]);
       assert.equal(sha(r.body), sha(bodyOf(sizes[i]!)), `body of /get?n=${sizes[i]}`);
     });
@@ -191,7 +202,10 @@ test("http2 interop - trailers after a streamed body", async (t) => {
     const r = await c.request("GET", "/trailers");
     assert.equal(r.status, 200);
     assert.equal(new TextDecoder().decode(r.body), "part one,part two");
-    assert.deepEqual(r.trailers, [["x-checksum", "abc123"], ["x-count", "2"]]);
+    assert.deepEqual(r.trailers, [
+      ["x-checksum", "abc123"],
+      ["x-count", "2"],
+    ]);
     const missing = await c.request("GET", "/nope");
     assert.equal(missing.status, 404);
   } finally {

@@ -40,11 +40,12 @@ function secureServer(): Promise<NonNullable<typeof secure>> {
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       s.port = (server.address() as net.AddressInfo).port;
-      s.close = () => new Promise<void>((done) => {
-        for (const x of live) x.destroy();
-        for (const x of sockets) x.destroy();
-        server.close(() => done());
-      });
+      s.close = () =>
+        new Promise<void>((done) => {
+          for (const x of live) x.destroy();
+          for (const x of sockets) x.destroy();
+          server.close(() => done());
+        });
       resolve(s);
     });
   });
@@ -79,14 +80,28 @@ test("http2 request - h2c with prior knowledge: the same Response, httpVersion 2
     assert.ok(res.rawHeaders.every(([k]) => k === k.toLowerCase() && !k.startsWith(":")));
     assert.deepEqual(await res.bytes(), bodyOf(1000));
     let n = 0;
-    for await (const c of await get(`http://127.0.0.1:${plain.port}/get?n=300000`, { pool, http2PriorKnowledge: true })) n += c.byteLength;
+    for await (const c of await get(`http://127.0.0.1:${plain.port}/get?n=300000`, { pool, http2PriorKnowledge: true }))
+      n += c.byteLength;
     assert.equal(n, 300000);
-    const echo = await post(`http://127.0.0.1:${plain.port}/echo`, { pool, http2PriorKnowledge: true, body: bodyOf(4 << 20) });
+    const echo = await post(`http://127.0.0.1:${plain.port}/echo`, {
+      pool,
+      http2PriorKnowledge: true,
+      body: bodyOf(4 << 20),
+    });
     assert.equal(await echo.text(), `${4 << 20} ${sha(bodyOf(4 << 20))}`);
     const events: string[] = [];
-    for await (const ev of await get(`http://127.0.0.1:${plain.port}/get?n=10`, { pool, http2PriorKnowledge: true, async: true })) events.push(ev.type);
+    for await (const ev of await get(`http://127.0.0.1:${plain.port}/get?n=10`, {
+      pool,
+      http2PriorKnowledge: true,
+      async: true,
+    }))
+      events.push(ev.type);
     assert.deepEqual([events[0], events[1], events.at(-1)], ["status", "headers", "done"]);
-    const big = await get(`http://127.0.0.1:${plain.port}/get?n=100000`, { pool, http2PriorKnowledge: true, maxBody: 1000 });
+    const big = await get(`http://127.0.0.1:${plain.port}/get?n=100000`, {
+      pool,
+      http2PriorKnowledge: true,
+      maxBody: 1000,
+    });
     assert.equal((await rejection(big.bytes())).code, "body_too_large");
     assert.equal(pool.stats().inUse, 0);
   } finally {
@@ -99,10 +114,16 @@ test("http2 request - 1,000 concurrent requests share one connection, every body
   const pool = new Pool({ maxConnections: 1 });
   try {
     const sizes = Array.from({ length: 1000 }, (_, i) => 1 + ((i * 7919) % 20000));
-    const results = await Promise.all(sizes.map(async (n) => {
-      const res = await get(`http://127.0.0.1:${plain.port}/get?n=${n}`, { pool, http2PriorKnowledge: true, checkoutTimeout: 20_000 });
-      return sha(await res.bytes()) === sha(bodyOf(n));
-    }));
+    const results = await Promise.all(
+      sizes.map(async (n) => {
+        const res = await get(`http://127.0.0.1:${plain.port}/get?n=${n}`, {
+          pool,
+          http2PriorKnowledge: true,
+          checkoutTimeout: 20_000,
+        });
+        return sha(await res.bytes()) === sha(bodyOf(n));
+      }),
+    );
     assert.equal(results.filter(Boolean).length, 1000);
     assert.ok(plain.sessions.size <= 1, `${plain.sessions.size} sessions`);
     assert.equal(pool.stats().inUse, 0);
@@ -118,7 +139,10 @@ test("http2 request - a reset stream is stream_reset; detach() is invalid_option
   try {
     const err = await rejection(get(`${u}/reset`, { pool, http2PriorKnowledge: true }).then((r) => r.bytes()));
     // Bun's node:http2 server answers close() with an empty DATA frame instead of RST_STREAM.
-    assert.ok(err.code === "stream_reset" || (process.versions.bun !== undefined && err.code === "bad_response"), `${err.code}: ${err.message}`);
+    assert.ok(
+      err.code === "stream_reset" || (process.versions.bun !== undefined && err.code === "bad_response"),
+      `${err.code}: ${err.message}`,
+    );
     const res = await get(`${u}/get?n=5`, { pool, http2PriorKnowledge: true });
     assert.equal((await rejection(res.detach())).code, "invalid_option");
     const again = await get(`${u}/get?n=5`, { pool, http2PriorKnowledge: true });
@@ -140,7 +164,11 @@ test("http2 request - over TLS, ALPN picks h2 when offered, HTTP/1.1 otherwise",
     assert.equal(h1.httpVersion, "1.1");
     assert.equal(await h1.text(), "hello over 1.1");
     assert.equal(secure.h1, 1);
-    const many = await Promise.all(Array.from({ length: 50 }, () => get(u, { pool, tls: { ca: tlsFixture.ca }, protocols: ["h2", "http/1.1"] }).then((r) => r.text())));
+    const many = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        get(u, { pool, tls: { ca: tlsFixture.ca }, protocols: ["h2", "http/1.1"] }).then((r) => r.text()),
+      ),
+    );
     assert.ok(many.every((b) => b === "hello over 2.0"));
     assert.equal(pool.stats().inUse, 0);
   } finally {
@@ -155,8 +183,13 @@ test("http2 request - a burst on an empty pool waits for the one connection bein
   const pool = new Pool();
   try {
     const before = fresh.sessions.size;
-    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      get(`http://127.0.0.1:${fresh.port}/get?n=${100 + i}`, { pool, http2PriorKnowledge: true }).then((r) => r.bytes())));
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        get(`http://127.0.0.1:${fresh.port}/get?n=${100 + i}`, { pool, http2PriorKnowledge: true }).then((r) =>
+          r.bytes(),
+        ),
+      ),
+    );
     sessions = fresh.sessions.size - before;
     assert.ok(bodies.every((b, i) => b.byteLength === 100 + i));
     assert.equal(sessions, 1, `${sessions} connections for 20 requests`);

@@ -48,33 +48,36 @@ export class ScriptedServer {
   #block: Uint8Array[] = [];
 
   constructor(options: SessionOptions = {}) {
-    this.session = new ClientSession({
-      output: (b) => this.#output(b),
-      onHeaders: (id, status, fields, end) => this.events.push(["headers", id, status, fields, end]),
-      onInformational: (id, status, fields) => this.events.push(["informational", id, status, fields]),
-      onData: (id, chunk, end) => {
-        const last = this.events[this.events.length - 1];
-        if (last && last[0] === "data" && last[1] === id && !last[3]) {
-          last[2] += latin1(chunk);
-          last[3] = end;
-        } else this.events.push(["data", id, latin1(chunk), end]);
-        this.onData?.(id, chunk);
+    this.session = new ClientSession(
+      {
+        output: (b) => this.#output(b),
+        onHeaders: (id, status, fields, end) => this.events.push(["headers", id, status, fields, end]),
+        onInformational: (id, status, fields) => this.events.push(["informational", id, status, fields]),
+        onData: (id, chunk, end) => {
+          const last = this.events[this.events.length - 1];
+          if (last && last[0] === "data" && last[1] === id && !last[3]) {
+            last[2] += latin1(chunk);
+            last[3] = end;
+          } else this.events.push(["data", id, latin1(chunk), end]);
+          this.onData?.(id, chunk);
+        },
+        onTrailers: (id, fields) => this.events.push(["trailers", id, fields]),
+        onStreamReset: (id, code, retryable) => this.events.push(["reset", id, code, retryable]),
+        onStreamError: (id, err, code) => this.events.push(["streamError", id, code, err.message]),
+        onGoaway: (last, code, debug) => this.events.push(["goaway", last, code, latin1(debug)]),
+        onSettings: () => this.events.push(["settings"]),
+        onWritable: (id) => {
+          this.events.push(["writable", id]);
+          this.onWritable?.(id);
+        },
+        onPingAck: () => this.events.push(["pingAck"]),
+        onError: (err, code) => {
+          this.errors.push(err);
+          this.events.push(["error", code, err.message]);
+        },
       },
-      onTrailers: (id, fields) => this.events.push(["trailers", id, fields]),
-      onStreamReset: (id, code, retryable) => this.events.push(["reset", id, code, retryable]),
-      onStreamError: (id, err, code) => this.events.push(["streamError", id, code, err.message]),
-      onGoaway: (last, code, debug) => this.events.push(["goaway", last, code, latin1(debug)]),
-      onSettings: () => this.events.push(["settings"]),
-      onWritable: (id) => {
-        this.events.push(["writable", id]);
-        this.onWritable?.(id);
-      },
-      onPingAck: () => this.events.push(["pingAck"]),
-      onError: (err, code) => {
-        this.errors.push(err);
-        this.events.push(["error", code, err.message]);
-      },
-    }, options);
+      options,
+    );
   }
 
   #output(b: Uint8Array): void {

@@ -5,12 +5,18 @@ import type { Frame } from "../../lib/http2/frame.ts";
 import { ScriptedServer } from "./scripted-server.ts";
 import { concat } from "./support.ts";
 
-const POST: Array<[string, string]> = [[":method", "POST"], [":scheme", "http"], [":authority", "a.example"], [":path", "/up"]];
+const POST: Array<[string, string]> = [
+  [":method", "POST"],
+  [":scheme", "http"],
+  [":authority", "a.example"],
+  [":path", "/up"],
+];
 const OK: Array<[string, string]> = [[":status", "200"]];
 type Data = Extract<Frame, { type: "DATA" }>;
 const body = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
 const dataFrames = (s: ScriptedServer) => s.take("DATA") as Data[];
-const updates = (s: ScriptedServer) => s.take("WINDOW_UPDATE").map((f) => [(f as { streamId: number }).streamId, (f as { increment: number }).increment]);
+const updates = (s: ScriptedServer) =>
+  s.take("WINDOW_UPDATE").map((f) => [(f as { streamId: number }).streamId, (f as { increment: number }).increment]);
 
 test("session flow - a body over the 64 KiB windows is queued, then sent as WINDOW_UPDATEs open them", () => {
   const s = new ScriptedServer().handshake();
@@ -18,7 +24,10 @@ test("session flow - a body over the 64 KiB windows is queued, then sent as WIND
   const input = body(100_000);
   assert.equal(s.session.sendData(id, input, true), 100_000 - 65535);
   let sent = dataFrames(s);
-  assert.deepEqual(sent.map((f) => f.data.length), [16384, 16384, 16384, 16383]);
+  assert.deepEqual(
+    sent.map((f) => f.data.length),
+    [16384, 16384, 16384, 16383],
+  );
   assert.ok(sent.every((f) => !f.endStream));
   assert.equal(s.session.sendBlocked(id), true);
   assert.equal(s.session.sendWindow(id), 0);
@@ -28,7 +37,10 @@ test("session flow - a body over the 64 KiB windows is queued, then sent as WIND
   assert.equal(dataFrames(s).length, 0);
   s.feed(encodeWindowUpdate(0, 20000));
   const more = dataFrames(s);
-  assert.deepEqual(more.map((f) => f.data.length), [16384, 3616]);
+  assert.deepEqual(
+    more.map((f) => f.data.length),
+    [16384, 3616],
+  );
   assert.equal(s.session.bufferedAmount(id), 34465 - 20000);
   assert.deepEqual(s.events, []);
   s.feed(encodeWindowUpdate(0, 65535));
@@ -45,7 +57,10 @@ test("session flow - END_STREAM alone goes out on a zero window (empty DATA is n
   const s = new ScriptedServer().handshake([[4, 0]]);
   const id = s.session.request(POST, false);
   assert.equal(s.session.sendData(id, new Uint8Array(0), true), 0);
-  assert.deepEqual(dataFrames(s).map((f) => [f.data.length, f.endStream]), [[0, true]]);
+  assert.deepEqual(
+    dataFrames(s).map((f) => [f.data.length, f.endStream]),
+    [[0, true]],
+  );
   assert.throws(() => s.session.sendData(id, body(1), false), TypeError);
 });
 
@@ -53,23 +68,38 @@ test("session flow - the server's INITIAL_WINDOW_SIZE shifts open streams' windo
   const s = new ScriptedServer().handshake([[4, 1000]]);
   const id = s.session.request(POST, false);
   s.session.sendData(id, body(5000), false);
-  assert.equal(dataFrames(s).reduce((n, f) => n + f.data.length, 0), 1000);
+  assert.equal(
+    dataFrames(s).reduce((n, f) => n + f.data.length, 0),
+    1000,
+  );
   s.feed(encodeSettings([[4, 3000]]));
-  assert.equal(dataFrames(s).reduce((n, f) => n + f.data.length, 0), 2000);
+  assert.equal(
+    dataFrames(s).reduce((n, f) => n + f.data.length, 0),
+    2000,
+  );
   s.feed(encodeSettings([[4, 0]]));
   assert.equal(s.session.sendWindow(id), -3000);
   s.feed(encodeWindowUpdate(id, 2000));
   assert.equal(dataFrames(s).length, 0, "still below zero");
   s.feed(encodeWindowUpdate(id, 1500));
-  assert.equal(dataFrames(s).reduce((n, f) => n + f.data.length, 0), 500);
+  assert.equal(
+    dataFrames(s).reduce((n, f) => n + f.data.length, 0),
+    500,
+  );
 });
 
 test("session flow - DATA frames follow the server's SETTINGS_MAX_FRAME_SIZE", () => {
-  const s = new ScriptedServer().handshake([[5, 40000], [4, 200000]]);
+  const s = new ScriptedServer().handshake([
+    [5, 40000],
+    [4, 200000],
+  ]);
   s.feed(encodeWindowUpdate(0, 200000));
   const id = s.session.request(POST, false);
   s.session.sendData(id, body(100000), true);
-  assert.deepEqual(dataFrames(s).map((f) => f.data.length), [40000, 40000, 20000]);
+  assert.deepEqual(
+    dataFrames(s).map((f) => f.data.length),
+    [40000, 40000, 20000],
+  );
 });
 
 test("session flow - consuming body bytes sends WINDOW_UPDATE once half a window is owed", () => {
@@ -86,7 +116,10 @@ test("session flow - consuming body bytes sends WINDOW_UPDATE once half a window
     s.session.consume(id, 900);
   }
   const u = updates(s);
-  assert.ok(u.some(([sid, inc]) => sid === 0 && inc >= 32767), JSON.stringify(u));
+  assert.ok(
+    u.some(([sid, inc]) => sid === 0 && inc >= 32767),
+    JSON.stringify(u),
+  );
   // Stream credit goes back in batches of at least half its window, never more than consumed.
   const streamCredit = u.filter(([sid]) => sid === id).map(([, inc]) => inc);
   assert.ok(streamCredit.every((inc) => inc >= 500));
@@ -123,7 +156,8 @@ test("session flow - DATA beyond the stream window is a FLOW_CONTROL_ERROR", () 
 
 test("session flow - DATA beyond the connection window is a FLOW_CONTROL_ERROR", () => {
   const s = new ScriptedServer({ connectionWindowSize: 65535 }).handshake();
-  const a = s.session.request(POST, true), c = s.session.request(POST, true);
+  const a = s.session.request(POST, true),
+    c = s.session.request(POST, true);
   s.feed(s.head(a, OK), s.head(c, OK), encodeData(a, body(16384), false), encodeData(a, body(16384), false));
   s.feed(encodeData(c, body(16384), false), encodeData(c, body(16383), false), encodeData(c, body(1), false));
   s.assertError("FLOW_CONTROL_ERROR", /DATA of 1 bytes beyond the connection window \(0 left\)/);
@@ -139,7 +173,10 @@ test("session flow - a stream window pushed over 2^31-1 resets that stream with 
   const s = new ScriptedServer().handshake();
   const id = s.session.request(POST, false);
   s.feed(encodeWindowUpdate(id, 0x7fffffff - 65535), encodeWindowUpdate(id, 1));
-  assert.deepEqual(s.events.map((e) => e.slice(0, 3)), [["streamError", id, "FLOW_CONTROL_ERROR"]]);
+  assert.deepEqual(
+    s.events.map((e) => e.slice(0, 3)),
+    [["streamError", id, "FLOW_CONTROL_ERROR"]],
+  );
   assert.deepEqual(s.take("RST_STREAM"), [{ type: "RST_STREAM", streamId: id, errorCode: 3 }]);
   assert.equal(s.session.closed, false);
 });
@@ -173,7 +210,10 @@ test("session flow - an early complete response with RST_STREAM NO_ERROR stops t
   const id = s.session.request(POST, false);
   s.session.sendData(id, body(100000), false);
   s.feed(s.head(id, [[":status", "413"]], true), encodeRstStream(id, 0));
-  assert.deepEqual(s.events, [["headers", id, 413, [], true], ["reset", id, "NO_ERROR", false]]);
+  assert.deepEqual(s.events, [
+    ["headers", id, 413, [], true],
+    ["reset", id, "NO_ERROR", false],
+  ]);
   assert.equal(s.session.bufferedAmount(id), 0);
   assert.equal(s.session.sendData(id, body(10), true), 0, "dropped");
   assert.throws(() => s.session.sendData(99, body(1), true), RangeError);
@@ -183,14 +223,24 @@ test("session flow - an early complete response with RST_STREAM NO_ERROR stops t
 
 test("session flow - streams share the connection window in stream order", () => {
   const s = new ScriptedServer().handshake([[4, 100000]]);
-  const a = s.session.request(POST, false), c = s.session.request(POST, false);
+  const a = s.session.request(POST, false),
+    c = s.session.request(POST, false);
   s.session.sendData(a, body(50000), true);
   s.session.sendData(c, body(50000), true);
   const first = dataFrames(s);
-  assert.equal(first.filter((f) => f.streamId === a).reduce((n, f) => n + f.data.length, 0), 50000);
-  assert.equal(first.filter((f) => f.streamId === c).reduce((n, f) => n + f.data.length, 0), 15535);
+  assert.equal(
+    first.filter((f) => f.streamId === a).reduce((n, f) => n + f.data.length, 0),
+    50000,
+  );
+  assert.equal(
+    first.filter((f) => f.streamId === c).reduce((n, f) => n + f.data.length, 0),
+    15535,
+  );
   s.feed(encodeWindowUpdate(0, 100000));
-  assert.equal(dataFrames(s).reduce((n, f) => n + f.data.length, 0), 34465);
+  assert.equal(
+    dataFrames(s).reduce((n, f) => n + f.data.length, 0),
+    34465,
+  );
   assert.deepEqual(s.events, [["writable", c]], "a never waited");
 });
 

@@ -49,11 +49,12 @@ function secureServer(): Promise<typeof secure> {
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       s.port = (server.address() as net.AddressInfo).port;
-      s.close = () => new Promise<void>((done) => {
-        for (const x of live) x.destroy();
-        for (const x of sockets) x.destroy();
-        server.close(() => done());
-      });
+      s.close = () =>
+        new Promise<void>((done) => {
+          for (const x of live) x.destroy();
+          for (const x of sockets) x.destroy();
+          server.close(() => done());
+        });
       resolve(s);
     });
   });
@@ -76,7 +77,11 @@ function skipped(t: TestContext): boolean {
   return true;
 }
 
-const h2tls = { tls: { ca: tlsFixture.ca }, protocols: ["h2", "http/1.1"] as Array<"h2" | "http/1.1">, recvTimeout: 10_000 };
+const h2tls = {
+  tls: { ca: tlsFixture.ca },
+  protocols: ["h2", "http/1.1"] as Array<"h2" | "http/1.1">,
+  recvTimeout: 10_000,
+};
 
 test("http2 tunnel - h2 by ALPN inside a CONNECT tunnel (http:// proxy URL, https target), multiplexed", async (t) => {
   if (skipped(t)) return;
@@ -87,8 +92,15 @@ test("http2 tunnel - h2 by ALPN inside a CONNECT tunnel (http:// proxy URL, http
     const res = await get(`${u}/one`, { ...h2tls, pool, proxy: proxy.url });
     assert.equal(res.httpVersion, "2");
     assert.equal(await res.text(), "GET /one over 2.0");
-    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => get(`${u}/m${i}`, { ...h2tls, pool, proxy: proxy.url }).then((r) => r.text())));
-    assert.deepEqual(many, Array.from({ length: 20 }, (_, i) => `GET /m${i} over 2.0`));
+    const many = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        get(`${u}/m${i}`, { ...h2tls, pool, proxy: proxy.url }).then((r) => r.text()),
+      ),
+    );
+    assert.deepEqual(
+      many,
+      Array.from({ length: 20 }, (_, i) => `GET /m${i} over 2.0`),
+    );
     const body = bodyOf(1 << 20);
     const echo = await post(`${u}/echo`, { ...h2tls, pool, proxy: proxy.url, body });
     assert.equal(await echo.text(), `${1 << 20} ${sha(body)}`);
@@ -106,7 +118,11 @@ test("http2 tunnel - h2 by ALPN inside an explicit { connect } tunnel", async (t
   const proxy = await startHttpProxy();
   const pool = new Pool();
   try {
-    const res = await get(`https://127.0.0.1:${secure.port}/c`, { ...h2tls, pool, proxy: { connect: { host: "127.0.0.1", port: proxy.port } } });
+    const res = await get(`https://127.0.0.1:${secure.port}/c`, {
+      ...h2tls,
+      pool,
+      proxy: { connect: { host: "127.0.0.1", port: proxy.port } },
+    });
     assert.equal(res.httpVersion, "2");
     assert.equal(await res.text(), "GET /c over 2.0");
     assert.equal(proxy.connects.length, 1);
@@ -126,10 +142,18 @@ test("http2 tunnel - h2 by ALPN inside a SOCKS5 tunnel", async (t) => {
     const res = await get(`${u}/s`, { ...h2tls, pool, proxy });
     assert.equal(res.httpVersion, "2");
     assert.equal(await res.text(), "GET /s over 2.0");
-    const many = await Promise.all(Array.from({ length: 10 }, (_, i) => get(`${u}/s${i}`, { ...h2tls, pool, proxy }).then((r) => r.text())));
-    assert.deepEqual(many, Array.from({ length: 10 }, (_, i) => `GET /s${i} over 2.0`));
+    const many = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => get(`${u}/s${i}`, { ...h2tls, pool, proxy }).then((r) => r.text())),
+    );
+    assert.deepEqual(
+      many,
+      Array.from({ length: 10 }, (_, i) => `GET /s${i} over 2.0`),
+    );
     assert.equal(socks.requests.length, 1, "one SOCKS5 tunnel carries every request");
-    assert.deepEqual({ host: socks.requests[0]!.host, port: socks.requests[0]!.port }, { host: "127.0.0.1", port: secure.port });
+    assert.deepEqual(
+      { host: socks.requests[0]!.host, port: socks.requests[0]!.port },
+      { host: "127.0.0.1", port: secure.port },
+    );
   } finally {
     await pool.close();
     await socks.close();
@@ -146,7 +170,11 @@ test("http2 tunnel - h2c with prior knowledge through SOCKS5", async (t) => {
     const res = await get(`${u}/get?n=70000`, { pool, proxy, http2PriorKnowledge: true, recvTimeout: 10_000 });
     assert.equal(res.httpVersion, "2");
     assert.deepEqual(await res.bytes(), bodyOf(70000));
-    const many = await Promise.all(Array.from({ length: 10 }, (_, i) => get(`${u}/get?n=${i + 1}`, { pool, proxy, http2PriorKnowledge: true }).then((r) => r.bytes())));
+    const many = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        get(`${u}/get?n=${i + 1}`, { pool, proxy, http2PriorKnowledge: true }).then((r) => r.bytes()),
+      ),
+    );
     assert.ok(many.every((b, i) => sha(b) === sha(bodyOf(i + 1))));
     assert.equal(socks.requests.length, 1);
     assert.equal(plain.sessions.size, 1);

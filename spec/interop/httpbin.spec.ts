@@ -42,7 +42,11 @@ function base(t: TestContext): string | null {
 const T = { timeout: 20000 };
 type Echo = { headers: Record<string, string>; json?: unknown; url?: string };
 
-for (const [path, coding, flag] of [["/gzip", "gzip", "gzipped"], ["/deflate", "deflate", "deflated"], ["/brotli", "br", "brotli"]] as const) {
+for (const [path, coding, flag] of [
+  ["/gzip", "gzip", "gzipped"],
+  ["/deflate", "deflate", "deflated"],
+  ["/brotli", "br", "brotli"],
+] as const) {
   test(`interop httpbin - ${path} is decoded with decompress (${coding})`, T, async (t) => {
     const b = base(t);
     if (!b) return;
@@ -56,7 +60,7 @@ for (const [path, coding, flag] of [["/gzip", "gzip", "gzipped"], ["/deflate", "
     }
     assert.equal(res.headers.get("content-encoding"), coding);
     assert.equal(res.info().decoded, coding);
-    const body = await res.json() as Echo & Record<string, unknown>;
+    const body = (await res.json()) as Echo & Record<string, unknown>;
     assert.equal(body[flag], true);
     assert.match(body.headers["Accept-Encoding"] ?? "", new RegExp(`\\b${coding}\\b`), "hansom offered the coding");
   });
@@ -80,7 +84,10 @@ test("interop httpbin - a CookieJar keeps a cookie set before a redirect and sen
   assert.equal(res.redirects.length, 1);
   assert.equal(new URL(res.url).pathname, "/cookies");
   assert.deepEqual(await res.json(), { cookies: { name: "value" } });
-  assert.deepEqual(jar.cookies(b).map((c) => [c.name, c.value, c.domain, c.path]), [["name", "value", "127.0.0.1", "/"]]);
+  assert.deepEqual(
+    jar.cookies(b).map((c) => [c.name, c.value, c.domain, c.path]),
+    [["name", "value", "127.0.0.1", "/"]],
+  );
   const again = await request("GET", `${b}/cookies`, { pool, cookieJar: jar });
   assert.deepEqual(await again.json(), { cookies: { name: "value" } });
   const deleted = await request("GET", `${b}/cookies/delete?name`, { pool, cookieJar: jar, followRedirect: true });
@@ -108,7 +115,7 @@ test("interop httpbin - /status/503 with retry: three attempts, then the 503", T
 
 test("interop retry - Retry-After: 1 on a 503 is waited out before the retry", T, async () => {
   const seen: number[] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     seen.push(Date.now());
     if (seen.length === 1) {
       res.writeHead(503, { "retry-after": "1", "content-type": "text/plain" });
@@ -145,7 +152,7 @@ test("interop httpbin - /redirect/3 is followed to /get", T, async (t) => {
   assert.equal(res.redirects.length, 3);
   assert.ok(res.redirects.every((r) => r.status === 302));
   assert.equal(res.info().redirects, 3);
-  const body = await res.json() as Echo;
+  const body = (await res.json()) as Echo;
   assert.equal(body.url, `${b}/get`);
   const stopped = await request("GET", `${b}/redirect/3`, { pool, followRedirect: true, maxRedirect: 2 }).then(
     () => null,
@@ -158,19 +165,19 @@ test("interop httpbin - /headers shows hansom's User-Agent and the caller's head
   const b = base(t);
   if (!b) return;
   const res = await request("GET", `${b}/headers`, { pool, headers: { "X-Hansom-Interop": "yes" } });
-  const { headers } = await res.json() as Echo;
+  const { headers } = (await res.json()) as Echo;
   assert.match(headers["User-Agent"] ?? "", /^hansom\/\d/);
   assert.equal(headers["X-Hansom-Interop"], "yes");
   assert.equal(headers["Host"], `127.0.0.1:${httpbin!.port}`);
 });
 
-test("interop httpbin - /post echoes a json body under \"json\"", T, async (t) => {
+test('interop httpbin - /post echoes a json body under "json"', T, async (t) => {
   const b = base(t);
   if (!b) return;
   const value = { name: "hansom", list: [1, 2, 3], nested: { ok: true, text: "päss ✓" } };
   const res = await request("POST", `${b}/post`, { pool, json: value });
   assert.equal(res.status, 200);
-  const body = await res.json() as Echo;
+  const body = (await res.json()) as Echo;
   assert.deepEqual(body.json, value);
   assert.equal(body.headers["Content-Type"], "application/json");
   assert.equal(body.headers["Content-Length"], String(new TextEncoder().encode(JSON.stringify(value)).byteLength));

@@ -13,13 +13,19 @@ export async function startHttpbin(): Promise<Running> {
   const dir = workDir("httpbin");
   const port = await freePort();
   const args = [
-    "--bind", `127.0.0.1:${port}`,
-    "--workers", "2",
+    "--bind",
+    `127.0.0.1:${port}`,
+    "--workers",
+    "2",
     // Idle sync workers stop at once; this bounds a stop() that finds one busy.
-    "--graceful-timeout", "1",
-    "--pid", join(dir, "gunicorn.pid"),
-    "--worker-tmp-dir", dir,
-    "--error-logfile", join(dir, "error.log"),
+    "--graceful-timeout",
+    "1",
+    "--pid",
+    join(dir, "gunicorn.pid"),
+    "--worker-tmp-dir",
+    dir,
+    "--error-logfile",
+    join(dir, "error.log"),
     "httpbin:app",
   ];
   const child = await launch("httpbin", gunicorn, args, dir, [port], join(dir, "error.log"));

@@ -31,7 +31,8 @@ function squidTlsMissing(): string | null {
   if (!existsSync(SQUID)) return `squid is not installed (looked for ${SQUID}); run bash .ci/interop.sh`;
   const v = spawnSync(SQUID, ["-v"], { encoding: "utf8" });
   if (v.status !== 0) return `squid -v failed: ${v.stderr.trim()}`;
-  if (!/--with-(openssl|gnutls)\b/.test(v.stdout)) return "this squid is built without TLS (squid -v shows neither --with-openssl nor --with-gnutls): no https_port";
+  if (!/--with-(openssl|gnutls)\b/.test(v.stdout))
+    return "this squid is built without TLS (squid -v shows neither --with-openssl nor --with-gnutls): no https_port";
   return null;
 }
 
@@ -107,7 +108,10 @@ async function startHttpsSquid(auth?: [string, string]): Promise<HttpsSquid> {
     lines.push("http_access allow all"); // loopback only: https_port binds 127.0.0.1
   }
   writeFileSync(join(dir, "squid.conf"), lines.join("\n") + "\n");
-  const child = spawn(SQUID, ["-N", "-f", join(dir, "squid.conf"), "-n", `hansomtls${port}`], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(SQUID, ["-N", "-f", join(dir, "squid.conf"), "-n", `hansomtls${port}`], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
@@ -128,7 +132,9 @@ async function startHttpsSquid(auth?: [string, string]): Promise<HttpsSquid> {
         // no log written
       }
       await stop();
-      throw new Error(`squid (https_port) ${exited ?? "did not listen within 15 s"}: ${output.trim().slice(-500)}\n${log}`);
+      throw new Error(
+        `squid (https_port) ${exited ?? "did not listen within 15 s"}: ${output.trim().slice(-500)}\n${log}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -153,7 +159,11 @@ async function fill<T>(slot: Slot<T>, name: string, start: () => Promise<T>): Pr
 }
 
 before(async () => {
-  await Promise.all([fill(nginx, "nginx", startNginx), fill(squid, "squid https_port", () => startHttpsSquid()), fill(squidAuth, "squid https_port with auth", () => startHttpsSquid(SQUID_AUTH))]);
+  await Promise.all([
+    fill(nginx, "nginx", startNginx),
+    fill(squid, "squid https_port", () => startHttpsSquid()),
+    fill(squidAuth, "squid https_port with auth", () => startHttpsSquid(SQUID_AUTH)),
+  ]);
 });
 
 after(async () => {
@@ -215,7 +225,9 @@ test("interop squid https_port - basic auth from the URL; without it 407 / proxy
   const res = await request("GET", plainUrl(n), { pool, proxy: proxyUrl(sq), proxyTls });
   assert.equal(res.status, 407);
   await res.skip();
-  const e = await rejection(request("GET", tlsUrl(n), { pool, tls, proxy: proxyUrl(sq, SQUID_AUTH[0], "wrong"), proxyTls }));
+  const e = await rejection(
+    request("GET", tlsUrl(n), { pool, tls, proxy: proxyUrl(sq, SQUID_AUTH[0], "wrong"), proxyTls }),
+  );
   assert.equal(e.code, "proxy_error");
   assert.match(e.message, /407/);
 });

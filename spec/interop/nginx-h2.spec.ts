@@ -28,7 +28,15 @@ const upstream = http.createServer((req, res) => {
   });
   req.on("end", () => {
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ method: req.method, url: req.url, length, sha256: hash.digest("hex"), type: req.headers["content-type"] ?? null }));
+    res.end(
+      JSON.stringify({
+        method: req.method,
+        url: req.url,
+        length,
+        sha256: hash.digest("hex"),
+        type: req.headers["content-type"] ?? null,
+      }),
+    );
   });
 });
 
@@ -160,10 +168,20 @@ test("interop nginx h2 - POST answered by nginx, and a 2 MiB POST proxied to an 
   assert.equal(own.status, 200);
   assert.equal(await own.text(), "posted POST 7\n");
   const payload = patternBytes(2 * 1024 * 1024, 23);
-  const res = await request("POST", url(n, "/upstream/sink?x=1"), { ...h2, body: payload, headers: { "content-type": "application/octet-stream" } });
+  const res = await request("POST", url(n, "/upstream/sink?x=1"), {
+    ...h2,
+    body: payload,
+    headers: { "content-type": "application/octet-stream" },
+  });
   assert.equal(res.httpVersion, "2");
   assert.equal(res.status, 200);
-  const seen = await res.json() as { method: string; url: string; length: number; sha256: string; type: string | null };
+  const seen = (await res.json()) as {
+    method: string;
+    url: string;
+    length: number;
+    sha256: string;
+    type: string | null;
+  };
   assert.deepEqual(seen, {
     method: "POST",
     url: "/sink?x=1",
@@ -172,7 +190,7 @@ test("interop nginx h2 - POST answered by nginx, and a 2 MiB POST proxied to an 
     type: "application/octet-stream",
   });
   const json = await request("POST", url(n, "/upstream/json"), { ...h2, json: { hello: "h2" } });
-  const echoed = await json.json() as { length: number; type: string };
+  const echoed = (await json.json()) as { length: number; type: string };
   assert.equal(echoed.length, JSON.stringify({ hello: "h2" }).length);
   assert.equal(echoed.type, "application/json");
 });

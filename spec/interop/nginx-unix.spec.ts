@@ -67,7 +67,10 @@ test("interop nginx unix - socketPath on an http URL keeps the URL's Host", T, a
   const pool = new Pool();
   try {
     // The name is never resolved: the socket is the peer.
-    const res = await request("GET", "http://unix-origin.invalid:8080/hello.txt?via=option", { pool, socketPath: n.socket });
+    const res = await request("GET", "http://unix-origin.invalid:8080/hello.txt?via=option", {
+      pool,
+      socketPath: n.socket,
+    });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), UNIX_HELLO);
     const [line] = linesFor(n, "/hello.txt?via=option");
@@ -102,7 +105,11 @@ test("interop nginx unix - keep-alive: GET, POST, GET share one connection on ea
       assert.equal(pool.stats().free, 1, `${name}: one idle connection after three requests`);
       const lines: LogLine[] = n.log().filter((l) => l.request.includes(`?${tag}=`));
       assert.equal(lines.length, 3, name);
-      assert.deepEqual(lines.map((l) => l.requests), [1, 2, 3], `${name}: nginx counted the requests on one connection`);
+      assert.deepEqual(
+        lines.map((l) => l.requests),
+        [1, 2, 3],
+        `${name}: nginx counted the requests on one connection`,
+      );
       assert.equal(new Set(lines.map((l) => l.connection)).size, 1, name);
     } finally {
       await pool.close();

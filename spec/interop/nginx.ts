@@ -40,11 +40,21 @@ function readLog(file: string): LogLine[] {
   } catch {
     return [];
   }
-  return text.split("\n").filter((l) => l !== "").map((l) => {
-    const m = LOG_LINE.exec(l);
-    if (!m) throw new Error(`unexpected nginx access log line: ${l}`);
-    return { connection: Number(m[1]), requests: Number(m[2]), status: Number(m[3]), protocol: m[4]!, host: m[5] === "-" ? "" : m[5]!, request: m[6]! };
-  });
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const m = LOG_LINE.exec(l);
+      if (!m) throw new Error(`unexpected nginx access log line: ${l}`);
+      return {
+        connection: Number(m[1]),
+        requests: Number(m[2]),
+        status: Number(m[3]),
+        protocol: m[4]!,
+        host: m[5] === "-" ? "" : m[5]!,
+        request: m[6]!,
+      };
+    });
 }
 
 /** The file nginx serves on its Unix socket. */
@@ -56,7 +66,9 @@ export async function startNginxUnix(): Promise<LoggedNginx & { socket: string }
   const dir = workDir("nginx-unix");
   const www = nginxRoot(dir, { "hello.txt": UNIX_HELLO });
   const socket = join(dir, "nginx.sock");
-  const child = await launchNginx(dir, `
+  const child = await launchNginx(
+    dir,
+    `
   ${LOG_FORMAT}
   server {
     listen unix:${socket};
@@ -65,7 +77,9 @@ export async function startNginxUnix(): Promise<LoggedNginx & { socket: string }
     root ${www};
     # nginx reads and discards the body, so the connection stays usable for the next request.
     location = /echo { return 200 "$request_method $content_length\\n"; }
-  }`, [socket]);
+  }`,
+    [socket],
+  );
   return { ...running(child, dir, 0), socket, log: () => readLog(join(dir, "access.log")) };
 }
 
@@ -118,7 +132,9 @@ export async function startNginxH2(upstreamPort: number): Promise<LoggedNginx> {
   const big = patternBytes(H2_FILES.big.size, H2_FILES.big.seed);
   bigSha256 = createHash("sha256").update(big).digest("hex");
   const www = nginxRoot(dir, { "small.bin": H2_FILES.small.bytes, "big.bin": big });
-  const child = await launchNginx(dir, `
+  const child = await launchNginx(
+    dir,
+    `
   ${LOG_FORMAT}
   server {
     ${listen}
@@ -129,6 +145,8 @@ export async function startNginxH2(upstreamPort: number): Promise<LoggedNginx> {
     client_max_body_size 16m;
     location = /post { return 200 "posted $request_method $content_length\\n"; }
     location /upstream/ { proxy_pass http://127.0.0.1:${upstreamPort}/; }
-  }`, [port]);
+  }`,
+    [port],
+  );
   return { ...running(child, dir, port), log: () => readLog(join(dir, "access.log")) };
 }

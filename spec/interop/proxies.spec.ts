@@ -8,14 +8,16 @@ import { Pool, request } from "../../lib/index.ts";
 import type { RequestOptions } from "../../lib/index.ts";
 import { tlsFixtures } from "../helpers/proxies.ts";
 import { rejection } from "../helpers/errors.ts";
-import {
-  NGINX_FILES, SOCKS_PASSWORD, SOCKS_USER, SQUID_AUTH, startDante, startNginx, startSquid,
-} from "./servers.ts";
+import { NGINX_FILES, SOCKS_PASSWORD, SOCKS_USER, SQUID_AUTH, startDante, startNginx, startSquid } from "./servers.ts";
 import type { Running } from "./servers.ts";
 
 type Slot = { server?: Running; skip?: string };
 const slots: Record<"nginx" | "squid" | "squidAuth" | "dante" | "danteAuth", Slot> = {
-  nginx: {}, squid: {}, squidAuth: {}, dante: {}, danteAuth: {},
+  nginx: {},
+  squid: {},
+  squidAuth: {},
+  dante: {},
+  danteAuth: {},
 };
 const pool = new Pool();
 
@@ -128,7 +130,9 @@ test("interop squid - wrong credentials: 407 Response for plain, proxy_error for
   const none = await request("GET", http(nginx), { pool, proxy: squidUrl(squid) });
   assert.equal(none.status, 407);
   await none.skip();
-  const e = await rejection(request("GET", https(nginx), { pool, tls, proxy: squidUrl(squid, SQUID_AUTH[0], "wrong") }));
+  const e = await rejection(
+    request("GET", https(nginx), { pool, tls, proxy: squidUrl(squid, SQUID_AUTH[0], "wrong") }),
+  );
   assert.equal(e.code, "proxy_error");
   assert.match(e.message, /^Proxy refused CONNECT to 127\.0\.0\.1:\d+: 407 Proxy Authentication Required/);
 });
@@ -140,7 +144,9 @@ test("interop dante - SOCKS5 without auth: http and https targets, names resolve
   const proxy = `socks5h://127.0.0.1:${dante.port}`;
   await hello(http(nginx), { proxy });
   await hello(https(nginx), { proxy });
-  await hello(`https://localhost:${nginx.ports["https"]}/hello.txt`, { proxy: { socks5: { host: "127.0.0.1", port: dante.port } } });
+  await hello(`https://localhost:${nginx.ports["https"]}/hello.txt`, {
+    proxy: { socks5: { host: "127.0.0.1", port: dante.port } },
+  });
 });
 
 test("interop dante - SOCKS5 username/password; a wrong password is proxy_error", T, async (t) => {
@@ -153,7 +159,9 @@ test("interop dante - SOCKS5 username/password; a wrong password is proxy_error"
   const e = await rejection(request("GET", http(nginx), { pool, proxy: { socks5: { ...socks5, password: "wrong" } } }));
   assert.equal(e.code, "proxy_error");
   assert.match(e.message, /^SOCKS5 authentication failed/);
-  const anon = await rejection(request("GET", http(nginx), { pool, proxy: { socks5: { host: "127.0.0.1", port: dante.port } } }));
+  const anon = await rejection(
+    request("GET", http(nginx), { pool, proxy: { socks5: { host: "127.0.0.1", port: dante.port } } }),
+  );
   assert.equal(anon.code, "proxy_error");
   assert.match(anon.message, /^SOCKS5 authentication failed: the proxy accepts none/);
 });

@@ -88,7 +88,14 @@ export function workDir(name: string): string {
 }
 
 /** Spawns `cmd` and waits until every port (or Unix socket path) accepts; on failure removes `dir`. */
-export async function launch(name: string, cmd: string, args: string[], dir: string, ports: Array<number | string>, log: string): Promise<ChildProcess> {
+export async function launch(
+  name: string,
+  cmd: string,
+  args: string[],
+  dir: string,
+  ports: Array<number | string>,
+  log: string,
+): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
@@ -144,7 +151,9 @@ export function running(child: ChildProcess, dir: string, port: number, ports: R
 /** squid as an HTTP proxy (absolute-form and CONNECT), with basic auth when `auth`. */
 export async function startSquid(auth?: [string, string]): Promise<Running> {
   const squid = need("squid", ["/usr/sbin/squid"]);
-  const helper = auth ? need("squid's basic_ncsa_auth", ["/usr/lib/squid/basic_ncsa_auth", "/usr/lib64/squid/basic_ncsa_auth"]) : "";
+  const helper = auth
+    ? need("squid's basic_ncsa_auth", ["/usr/lib/squid/basic_ncsa_auth", "/usr/lib64/squid/basic_ncsa_auth"])
+    : "";
   const openssl = auth ? need("openssl", ["/usr/bin/openssl"]) : "";
   const lines: string[] = [];
   const dir = workDir("squid");
@@ -179,14 +188,23 @@ export async function startSquid(auth?: [string, string]): Promise<Running> {
   writeFileSync(join(dir, "squid.conf"), lines.join("\n") + "\n");
   // -N: foreground, no daemon; -n: a service name of its own, so two squids can run at once.
   const name = `hansom${port}`;
-  const child = await launch("squid", squid, ["-N", "-f", join(dir, "squid.conf"), "-n", name], dir, [port], join(dir, "cache.log"));
+  const child = await launch(
+    "squid",
+    squid,
+    ["-N", "-f", join(dir, "squid.conf"), "-n", name],
+    dir,
+    [port],
+    join(dir, "cache.log"),
+  );
   return running(child, dir, port);
 }
 
 /** True when the system user for dante's username method exists (see .ci/interop.sh). */
 export function socksUserExists(): boolean {
   try {
-    return readFileSync("/etc/passwd", "utf8").split("\n").some((l) => l.startsWith(`${SOCKS_USER}:`));
+    return readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .some((l) => l.startsWith(`${SOCKS_USER}:`));
   } catch {
     return false;
   }
@@ -211,7 +229,14 @@ export async function startDante(auth: boolean): Promise<Running> {
     "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }",
   ];
   writeFileSync(join(dir, "sockd.conf"), lines.join("\n") + "\n");
-  const child = await launch("dante", sockd, ["-f", join(dir, "sockd.conf"), "-p", join(dir, "sockd.pid"), "-N", "1"], dir, [port], join(dir, "sockd.log"));
+  const child = await launch(
+    "dante",
+    sockd,
+    ["-f", join(dir, "sockd.conf"), "-p", join(dir, "sockd.pid"), "-N", "1"],
+    dir,
+    [port],
+    join(dir, "sockd.log"),
+  );
   return running(child, dir, port);
 }
 
@@ -232,7 +257,11 @@ export function nginxRoot(dir: string, files: Record<string, string | Uint8Array
  * them) and runs nginx in the foreground until every one of `listening` accepts. Every temp
  * path stays in `dir`, so nothing of the system's nginx is touched.
  */
-export async function launchNginx(dir: string, servers: string, listening: Array<number | string>): Promise<ChildProcess> {
+export async function launchNginx(
+  dir: string,
+  servers: string,
+  listening: Array<number | string>,
+): Promise<ChildProcess> {
   let nginx: string;
   try {
     nginx = need("nginx", ["/usr/sbin/nginx"]);
@@ -273,15 +302,22 @@ export function nginxCert(): string {
 export async function startNginx(): Promise<Running> {
   need("nginx", ["/usr/sbin/nginx"]);
   const dir = workDir("nginx");
-  const www = nginxRoot(dir, Object.fromEntries(Object.entries(NGINX_FILES).map(([name, body]) => [`${name}.txt`, body])));
+  const www = nginxRoot(
+    dir,
+    Object.fromEntries(Object.entries(NGINX_FILES).map(([name, body]) => [`${name}.txt`, body])),
+  );
   const [port, tlsPort] = [await freePort(), await freePort()];
-  const child = await launchNginx(dir, `
+  const child = await launchNginx(
+    dir,
+    `
   server {
     listen 127.0.0.1:${port};
     listen 127.0.0.1:${tlsPort} ssl;
     server_name localhost;
     ${nginxCert()}
     root ${www};
-  }`, [port, tlsPort]);
+  }`,
+    [port, tlsPort],
+  );
   return running(child, dir, port, { https: tlsPort });
 }

@@ -16,7 +16,12 @@ import type { Part } from "../../lib/multipart/encode.ts";
 import type { SendPartEvent } from "../../lib/multipart/writer.ts";
 import type { EncodedBody } from "../../lib/body.ts";
 
-interface Seen { name: string; filename: string | null; type: string; data: string /* base64 */ }
+interface Seen {
+  name: string;
+  filename: string | null;
+  type: string;
+  data: string /* base64 */;
+}
 
 const enc = new TextEncoder();
 let server: Server;
@@ -34,19 +39,24 @@ function parseWithBusboy(req: IncomingMessage): Promise<Seen[]> {
     bb.on("field", (name: string, value: string, _nt: boolean, _vt: boolean, _enc: string, type: string) => {
       seen.push({ name, filename: null, type, data: Buffer.from(value).toString("base64") });
     });
-    bb.on("file", (name: string, stream: NodeJS.ReadableStream, filename: string | undefined, _enc: string, type: string) => {
-      const entry: Seen = { name, filename: filename ?? null, type, data: "" };
-      seen.push(entry);
-      const chunks: Buffer[] = [];
-      pending.push(new Promise((done, fail) => {
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", () => {
-          entry.data = Buffer.concat(chunks).toString("base64");
-          done();
-        });
-        stream.on("error", fail);
-      }));
-    });
+    bb.on(
+      "file",
+      (name: string, stream: NodeJS.ReadableStream, filename: string | undefined, _enc: string, type: string) => {
+        const entry: Seen = { name, filename: filename ?? null, type, data: "" };
+        seen.push(entry);
+        const chunks: Buffer[] = [];
+        pending.push(
+          new Promise((done, fail) => {
+            stream.on("data", (c: Buffer) => chunks.push(c));
+            stream.on("end", () => {
+              entry.data = Buffer.concat(chunks).toString("base64");
+              done();
+            });
+            stream.on("error", fail);
+          }),
+        );
+      },
+    );
     bb.on("error", reject);
     bb.on("finish", () => void Promise.all(pending).then(() => resolve(seen), reject));
     req.pipe(bb);
@@ -62,7 +72,14 @@ before(async () => {
   server = createServer((req, res) => {
     if (req.url === "/multipart-response") {
       void (async () => {
-        const body = await encodeMultipart([{ name: "first", value: "skip me ".repeat(10_000) }, { name: "second", value: "kept" }, { mixed: "m", boundary: "in", parts: [{ name: "x", value: "nested" }] }], RESPONSE_BOUNDARY);
+        const body = await encodeMultipart(
+          [
+            { name: "first", value: "skip me ".repeat(10_000) },
+            { name: "second", value: "kept" },
+            { mixed: "m", boundary: "in", parts: [{ name: "x", value: "nested" }] },
+          ],
+          RESPONSE_BOUNDARY,
+        );
         res.writeHead(200, { "content-type": `multipart/mixed; boundary="${RESPONSE_BOUNDARY}"` });
         for await (const c of body.open() as AsyncIterable<Uint8Array>) res.write(c);
         res.end();
@@ -72,7 +89,13 @@ before(async () => {
     parseWithBusboy(req).then(
       (seen) => {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ seen, chunked: req.headers["transfer-encoding"] === "chunked", length: req.headers["content-length"] ?? null }));
+        res.end(
+          JSON.stringify({
+            seen,
+            chunked: req.headers["transfer-encoding"] === "chunked",
+            length: req.headers["content-length"] ?? null,
+          }),
+        );
       },
       (err: Error) => {
         res.writeHead(400);
@@ -131,13 +154,20 @@ const EXPECTED: Seen[] = [
   // busboy does not undo the %22/%0D/%0A escapes, as browsers' peers do not.
   { name: "we%22ird%0D%0Aname", filename: null, type: "text/plain", data: b64("x") },
   // An octet-stream part is a file to busboy even without a filename.
-  { name: "raw", filename: null, type: "application/octet-stream", data: b64(new Uint8Array([0, 255, 13, 10, 45, 45])) },
+  {
+    name: "raw",
+    filename: null,
+    type: "application/octet-stream",
+    data: b64(new Uint8Array([0, 255, 13, 10, 45, 45])),
+  },
   { name: "doc", filename: "résumé.pdf", type: "application/pdf", data: b64(FILE) },
   { name: "plain", filename: "upload.bin", type: "application/octet-stream", data: b64(FILE) },
   { name: "streamed", filename: "s.txt", type: "text/plain", data: b64("from a stream") },
 ];
 
-test("multipart interop - busboy reads encodeMultipart's fields, filenames and bytes", { timeout: 30_000 }, async () => {
+test("multipart interop - busboy reads encodeMultipart's fields, filenames and bytes", {
+  timeout: 30_000,
+}, async () => {
   const body = await encodeMultipart(parts());
   const got = await send(body);
   assert.deepEqual(got.seen, EXPECTED);
@@ -178,7 +208,9 @@ test("multipart interop - busboy reads a chunked SendPartEvent stream", { timeou
   ]);
 });
 
-test("multipart interop - through hansom's request(): multipart and FormData bodies, multipart responses", { timeout: 30_000 }, async () => {
+test("multipart interop - through hansom's request(): multipart and FormData bodies, multipart responses", {
+  timeout: 30_000,
+}, async () => {
   // Loaded here so a work-in-progress client fails this test alone, not the file.
   const { request, HansomError } = await import("../../lib/index.ts");
   const res = await request("POST", `${base}/parse`, { body: { multipart: parts() } });
@@ -190,7 +222,9 @@ test("multipart interop - through hansom's request(): multipart and FormData bod
   const fd = new FormData();
   fd.append("k", "v");
   const res2 = await request("POST", `${base}/parse`, { body: fd });
-  assert.deepEqual(((await res2.json()) as { seen: Seen[] }).seen, [{ name: "k", filename: null, type: "text/plain", data: b64("v") }]);
+  assert.deepEqual(((await res2.json()) as { seen: Seen[] }).seen, [
+    { name: "k", filename: null, type: "text/plain", data: b64("v") },
+  ]);
 
   const res3 = await request("GET", `${base}/multipart-response`);
   const seen: string[] = [];
@@ -203,6 +237,18 @@ test("multipart interop - through hansom's request(): multipart and FormData bod
     } else if (ev.type === "body") seen.push(dec.decode(ev.chunk));
     else seen.push(ev.type === "mp_mixed" ? `mp_mixed ${ev.boundary}` : ev.type);
   }
-  assert.deepEqual(seen, ["first", "end_of_part", "second", "kept", "end_of_part", "mp_mixed in", "x", "nested", "end_of_part", "mp_mixed_eof", "eof"]);
+  assert.deepEqual(seen, [
+    "first",
+    "end_of_part",
+    "second",
+    "kept",
+    "end_of_part",
+    "mp_mixed in",
+    "x",
+    "nested",
+    "end_of_part",
+    "mp_mixed_eof",
+    "eof",
+  ]);
   assert.ok(HansomError);
 });

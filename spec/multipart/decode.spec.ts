@@ -21,7 +21,8 @@ async function decode(chunks: Uint8Array[], boundary = B, opts?: { maxHeaderSize
       (body ??= []).push(ev.chunk);
       continue;
     }
-    if (body) out.push({ type: "body", text: body.map((c) => dec.decode(c, { stream: true })).join("") + dec.decode() });
+    if (body)
+      out.push({ type: "body", text: body.map((c) => dec.decode(c, { stream: true })).join("") + dec.decode() });
     body = null;
     out.push(ev);
   }
@@ -29,36 +30,58 @@ async function decode(chunks: Uint8Array[], boundary = B, opts?: { maxHeaderSize
 }
 
 const FIXTURE = enc.encode(
-  "This is the preamble, --" + B + " mid-line is not a delimiter.\r\n" +
-  "--" + B + "\r\n" +
-  'Content-Disposition: form-data; name="a"\r\n' +
-  "X-Folded: one\r\n two\r\n" +
-  "\r\n" +
-  "hello\r\nworld --" + B + "x\r\n" +
-  "--" + B + " \t\r\n" + // transport padding
-  "\r\n" + // a part without headers
-  "\r\n" + // and an empty body
-  "--" + B + "\r\n" +
-  'content-disposition: form-data; name="m"\r\n' +
-  'Content-Type: multipart/mixed; boundary="in ner"\r\n' +
-  "\r\n" +
-  "--in ner\r\n" +
-  "Content-Type: text/plain\r\n" +
-  "\r\n" +
-  "inner body\r\n" +
-  "--in ner--\r\n" +
-  "\r\n" +
-  "--" + B + "\r\n" +
-  "Content-Type: application/octet-stream\r\n" +
-  "\r\n" +
-  "\r\n\r\n--\r\n-" + B + "\r\n" +
-  "--" + B + "--\r\n" +
-  "This is the epilogue.\r\n",
+  "This is the preamble, --" +
+    B +
+    " mid-line is not a delimiter.\r\n" +
+    "--" +
+    B +
+    "\r\n" +
+    'Content-Disposition: form-data; name="a"\r\n' +
+    "X-Folded: one\r\n two\r\n" +
+    "\r\n" +
+    "hello\r\nworld --" +
+    B +
+    "x\r\n" +
+    "--" +
+    B +
+    " \t\r\n" + // transport padding
+    "\r\n" + // a part without headers
+    "\r\n" + // and an empty body
+    "--" +
+    B +
+    "\r\n" +
+    'content-disposition: form-data; name="m"\r\n' +
+    'Content-Type: multipart/mixed; boundary="in ner"\r\n' +
+    "\r\n" +
+    "--in ner\r\n" +
+    "Content-Type: text/plain\r\n" +
+    "\r\n" +
+    "inner body\r\n" +
+    "--in ner--\r\n" +
+    "\r\n" +
+    "--" +
+    B +
+    "\r\n" +
+    "Content-Type: application/octet-stream\r\n" +
+    "\r\n" +
+    "\r\n\r\n--\r\n-" +
+    B +
+    "\r\n" +
+    "--" +
+    B +
+    "--\r\n" +
+    "This is the epilogue.\r\n",
 );
 const CLOSE_END = dec.decode(FIXTURE).indexOf(`--${B}--`) + B.length + 4;
 
 const EXPECTED: Ev[] = [
-  { type: "headers", headers: [["Content-Disposition", 'form-data; name="a"'], ["X-Folded", "one two"]] },
+  {
+    type: "headers",
+    headers: [
+      ["Content-Disposition", 'form-data; name="a"'],
+      ["X-Folded", "one two"],
+    ],
+  },
   { type: "body", text: "hello\r\nworld --" + B + "x" },
   { type: "end_of_part" },
   { type: "headers", headers: [] },
@@ -137,11 +160,20 @@ test("multipart decode - part headers past maxHeaderSize are bad_response, as a 
   await rejectsWith(decode([enc.encode(big)], B, { maxHeaderSize: 100 }), "bad_response");
   // Byte by byte the limit still holds (no unbounded buffering while waiting for the blank line).
   const bytes = enc.encode(`--${B}\r\nX-Big: ${"a".repeat(5000)}`);
-  await rejectsWith(decode(Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)), B, { maxHeaderSize: 100 }), "bad_response");
+  await rejectsWith(
+    decode(
+      Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
+      B,
+      { maxHeaderSize: 100 },
+    ),
+    "bad_response",
+  );
   assert.equal((await decode([enc.encode(big)], B, { maxHeaderSize: 300 })).length, 4);
 });
 
-test("multipart decode - body chunks are views of the source chunks, streamed as they arrive", { timeout: 30_000 }, async () => {
+test("multipart decode - body chunks are views of the source chunks, streamed as they arrive", {
+  timeout: 30_000,
+}, async () => {
   const head = enc.encode(`--${B}\r\nContent-Type: x/y\r\n\r\n`);
   const first = new Uint8Array(100_000).fill(7);
   // The chunk ends with a cut delimiter: only that tail may be held back.
@@ -199,14 +231,33 @@ test("multipart decode - a delimiter counts only after CRLF", async () => {
 test("multipart decode - skipPart discards the body and end_of_part comes next", async () => {
   const s = `--${B}\r\nA: 1\r\n\r\n${"x".repeat(50_000)}\r\n--${B}\r\nA: 2\r\n\r\nkept\r\n--${B}--\r\n`;
   for (const size of [7, 1000, 100_000]) {
-    const d = new MultipartDecoder(feed(cut(enc.encode(s), Array.from({ length: Math.floor(s.length / size) }, (_, i) => (i + 1) * size))), B);
+    const d = new MultipartDecoder(
+      feed(
+        cut(
+          enc.encode(s),
+          Array.from({ length: Math.floor(s.length / size) }, (_, i) => (i + 1) * size),
+        ),
+      ),
+      B,
+    );
     const seen: string[] = [];
     for await (const ev of d.events()) {
       if (ev.type === "body" && seen.at(-1)?.startsWith("body:")) seen[seen.length - 1] += dec.decode(ev.chunk);
-      else seen.push(ev.type === "body" ? `body:${dec.decode(ev.chunk)}` : ev.type === "headers" ? `headers:${ev.headers[0]![1]}` : ev.type);
+      else
+        seen.push(
+          ev.type === "body"
+            ? `body:${dec.decode(ev.chunk)}`
+            : ev.type === "headers"
+              ? `headers:${ev.headers[0]![1]}`
+              : ev.type,
+        );
       if (ev.type === "headers" && ev.headers[0]![1] === "1") await d.skipPart();
     }
-    assert.deepEqual(seen, ["headers:1", "end_of_part", "headers:2", "body:kept", "end_of_part", "eof"], `chunks of ${size}`);
+    assert.deepEqual(
+      seen,
+      ["headers:1", "end_of_part", "headers:2", "body:kept", "end_of_part", "eof"],
+      `chunks of ${size}`,
+    );
   }
 });
 
@@ -267,32 +318,49 @@ test("multipart decode - nested parts several levels deep", async () => {
   const expected: Ev[] = [
     { type: "mp_mixed", boundary: "L1" },
     { type: "mp_mixed", boundary: "L2" },
-    { type: "headers", headers: [] }, { type: "body", text: "deep" }, { type: "end_of_part" },
+    { type: "headers", headers: [] },
+    { type: "body", text: "deep" },
+    { type: "end_of_part" },
     { type: "mp_mixed_eof" },
-    { type: "headers", headers: [] }, { type: "body", text: "mid" }, { type: "end_of_part" },
+    { type: "headers", headers: [] },
+    { type: "body", text: "mid" },
+    { type: "end_of_part" },
     { type: "mp_mixed_eof" },
     { type: "eof" },
   ];
-  for (let i = 0; i <= s.length; i++) assert.deepEqual(await decode(cut(enc.encode(s), [i])), expected, `split at ${i}`);
+  for (let i = 0; i <= s.length; i++)
+    assert.deepEqual(await decode(cut(enc.encode(s), [i])), expected, `split at ${i}`);
 });
 
 test("multipart decode - non-ASCII header values are UTF-8", async () => {
   const s = `--${B}\r\nContent-Disposition: form-data; name="f"; filename="résumé.pdf"\r\n\r\n\r\n--${B}--`;
   const [h] = await decode([enc.encode(s)]);
-  assert.deepEqual(h, { type: "headers", headers: [["Content-Disposition", 'form-data; name="f"; filename="résumé.pdf"']] });
+  assert.deepEqual(h, {
+    type: "headers",
+    headers: [["Content-Disposition", 'form-data; name="f"; filename="résumé.pdf"']],
+  });
 });
 
 test("multipart decode - an invalid boundary is bad_response", () => {
-  assert.throws(() => new MultipartDecoder(feed([]), ""), (e: unknown) => e instanceof HansomError && e.code === "bad_response");
-  assert.throws(() => new MultipartDecoder(feed([]), "a\r\nb"), (e: unknown) => e instanceof HansomError && e.code === "bad_response");
+  assert.throws(
+    () => new MultipartDecoder(feed([]), ""),
+    (e: unknown) => e instanceof HansomError && e.code === "bad_response",
+  );
+  assert.throws(
+    () => new MultipartDecoder(feed([]), "a\r\nb"),
+    (e: unknown) => e instanceof HansomError && e.code === "bad_response",
+  );
 });
 
 test("multipart decode - boundaryFromContentType", () => {
   assert.equal(boundaryFromContentType("multipart/form-data; boundary=abc"), "abc");
-  assert.equal(boundaryFromContentType("Multipart/Mixed; charset=utf-8; BOUNDARY=\"a b;c\""), "a b;c");
+  assert.equal(boundaryFromContentType('Multipart/Mixed; charset=utf-8; BOUNDARY="a b;c"'), "a b;c");
   assert.equal(boundaryFromContentType('multipart/related;boundary="q\\"x"; type=text/html'), 'q"x');
   assert.equal(boundaryFromContentType("multipart/byteranges ; boundary = 3d6b6a416f9b5"), "3d6b6a416f9b5");
-  assert.equal(boundaryFromContentType("multipart/form-data; name=x; boundary=----WebKitFormBoundary7MA4YWxk"), "----WebKitFormBoundary7MA4YWxk");
+  assert.equal(
+    boundaryFromContentType("multipart/form-data; name=x; boundary=----WebKitFormBoundary7MA4YWxk"),
+    "----WebKitFormBoundary7MA4YWxk",
+  );
   assert.equal(boundaryFromContentType("text/plain; boundary=abc"), null);
   assert.equal(boundaryFromContentType("multipart/form-data"), null);
   assert.equal(boundaryFromContentType("multipart/form-data; boundary="), null);

@@ -28,7 +28,10 @@ async function text(body: EncodedBody): Promise<string> {
 }
 
 /** Parts as the decoder sees them: headers and the joined body, nested levels flattened with markers. */
-async function parts(bytes: Uint8Array, b: string): Promise<Array<{ headers: Array<[string, string]>; body: Uint8Array } | string>> {
+async function parts(
+  bytes: Uint8Array,
+  b: string,
+): Promise<Array<{ headers: Array<[string, string]>; body: Uint8Array } | string>> {
   const out: Array<{ headers: Array<[string, string]>; body: Uint8Array } | string> = [];
   let cur: { headers: Array<[string, string]>; body: Uint8Array } | null = null;
   for await (const ev of new MultipartDecoder(feed([bytes]), b).events()) {
@@ -51,7 +54,13 @@ async function tempFile(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 test("multipart encode - value parts carry content-disposition, content-type and content-length", async () => {
-  const body = await encodeMultipart([{ name: "s", value: "héllo" }, { name: "b", value: new Uint8Array([0, 1, 2]) }], B);
+  const body = await encodeMultipart(
+    [
+      { name: "s", value: "héllo" },
+      { name: "b", value: new Uint8Array([0, 1, 2]) },
+    ],
+    B,
+  );
   assert.equal(body.contentType, `multipart/form-data; boundary=${B}`);
   assert.equal(body.replayable, true);
   const expected =
@@ -68,30 +77,72 @@ test("multipart encode - a bytes value's content-type follows its name's extensi
 });
 
 test("multipart encode - names and filenames escape quote, CR and LF; non-ASCII filenames get filename*", async () => {
-  const t = await text(await encodeMultipart([
-    { name: 'a"b\r\nc\0', value: "x" },
-    { name: "f", stream: [enc.encode("y")] as unknown as AsyncIterable<Uint8Array>, length: 1, filename: 'ré"sumé\r\n.pdf' },
-    { name: "g", stream: (async function* () { yield enc.encode("z"); })(), length: 1, filename: "plain.txt" },
-  ], B));
+  const t = await text(
+    await encodeMultipart(
+      [
+        { name: 'a"b\r\nc\0', value: "x" },
+        {
+          name: "f",
+          stream: [enc.encode("y")] as unknown as AsyncIterable<Uint8Array>,
+          length: 1,
+          filename: 'ré"sumé\r\n.pdf',
+        },
+        {
+          name: "g",
+          stream: (async function* () {
+            yield enc.encode("z");
+          })(),
+          length: 1,
+          filename: "plain.txt",
+        },
+      ],
+      B,
+    ),
+  );
   assert.match(t, /content-disposition: form-data; name="a%22b%0D%0Ac%00"\r\n/);
-  assert.ok(t.includes(`content-disposition: form-data; name="f"; filename="ré%22sumé%0D%0A.pdf"; filename*=UTF-8''r%C3%A9%22sum%C3%A9%0D%0A.pdf\r\ncontent-type: application/pdf\r\n`), t);
-  assert.ok(t.includes(`content-disposition: form-data; name="g"; filename="plain.txt"\r\ncontent-type: text/plain\r\ncontent-length: 1\r\n`), t);
+  assert.ok(
+    t.includes(
+      `content-disposition: form-data; name="f"; filename="ré%22sumé%0D%0A.pdf"; filename*=UTF-8''r%C3%A9%22sum%C3%A9%0D%0A.pdf\r\ncontent-type: application/pdf\r\n`,
+    ),
+    t,
+  );
+  assert.ok(
+    t.includes(
+      `content-disposition: form-data; name="g"; filename="plain.txt"\r\ncontent-type: text/plain\r\ncontent-length: 1\r\n`,
+    ),
+    t,
+  );
 });
 
 test("multipart encode - part headers add to and override the defaults", async () => {
   for (const headers of [
-    [["Content-Type", "text/csv"], ["X-Extra", "1"]] as Array<[string, string]>,
+    [
+      ["Content-Type", "text/csv"],
+      ["X-Extra", "1"],
+    ] as Array<[string, string]>,
     { "Content-Type": "text/csv", "X-Extra": "1" },
   ]) {
     const t = await text(await encodeMultipart([{ name: "a", value: "v", headers }], B));
-    assert.ok(t.startsWith(`--${B}\r\ncontent-disposition: form-data; name="a"\r\nContent-Type: text/csv\r\ncontent-length: 1\r\nX-Extra: 1\r\n\r\nv\r\n`), t);
+    assert.ok(
+      t.startsWith(
+        `--${B}\r\ncontent-disposition: form-data; name="a"\r\nContent-Type: text/csv\r\ncontent-length: 1\r\nX-Extra: 1\r\n\r\nv\r\n`,
+      ),
+      t,
+    );
   }
   const t = await text(await encodeMultipart([{ name: "a", value: "v", headers: new Headers({ "X-H": "h" }) }], B));
   assert.ok(t.includes("content-length: 1\r\nx-h: h\r\n\r\nv"), t);
 });
 
 test("multipart encode - a part header with CR, LF or NUL, or a bad name, is invalid_header", async () => {
-  const bad: Array<Record<string, string>> = [{ "X-A": "a\r\nInjected: 1" }, { "X-A": "a\nb" }, { "X-A": "a\0b" }, { "Bad Name": "v" }, { "": "v" }, { "X:Y": "v" }];
+  const bad: Array<Record<string, string>> = [
+    { "X-A": "a\r\nInjected: 1" },
+    { "X-A": "a\nb" },
+    { "X-A": "a\0b" },
+    { "Bad Name": "v" },
+    { "": "v" },
+    { "X:Y": "v" },
+  ];
   for (const headers of bad) {
     await assert.rejects(encodeMultipart([{ name: "a", value: "v", headers }], B), isCode("invalid_header"));
     await assert.rejects(multipartLength([{ name: "a", value: "v", headers }], B), isCode("invalid_header"));
@@ -109,7 +160,7 @@ test("multipart encode - boundary() is random, RFC 2046-safe and hackney-shaped"
 });
 
 test("multipart encode - an invalid boundary is multipart_error", async () => {
-  for (const b of ["", "x".repeat(71), "ends with space ", "cr\rlf", "semi;colon", "quote\""]) {
+  for (const b of ["", "x".repeat(71), "ends with space ", "cr\rlf", "semi;colon", 'quote"']) {
     await assert.rejects(encodeMultipart([{ name: "a", value: "v" }], b), isCode("multipart_error"));
   }
   // tspecials are allowed but then quoted in the Content-Type.
@@ -120,20 +171,33 @@ test("multipart encode - an invalid boundary is multipart_error", async () => {
 test("multipart encode - a file part streams a temp file with its name, type and length", async () => {
   const content = new Uint8Array(200_000).map((_, i) => (i * 7) & 255);
   const path = await tempFile("photo.PNG", content);
-  const body = await encodeMultipart([{ name: "up", file: path }, { name: "note", value: "n" }], B);
+  const body = await encodeMultipart(
+    [
+      { name: "up", file: path },
+      { name: "note", value: "n" },
+    ],
+    B,
+  );
   assert.equal(body.replayable, true);
-  for (let round = 0; round < 2; round++) { // replayable: the second open reads the file again
+  for (let round = 0; round < 2; round++) {
+    // replayable: the second open reads the file again
     const { bytes, chunks } = await collect(body);
     assert.equal(bytes.length, body.length);
     assert.ok(chunks.length >= 4, "the file came in several chunks, not read whole");
     const got = await parts(bytes, B);
     assert.deepEqual(got[0], {
-      headers: [["content-disposition", 'form-data; name="up"; filename="photo.PNG"'], ["content-type", "image/png"], ["content-length", "200000"]],
+      headers: [
+        ["content-disposition", 'form-data; name="up"; filename="photo.PNG"'],
+        ["content-type", "image/png"],
+        ["content-length", "200000"],
+      ],
       body: content,
     });
     assert.deepEqual(dec.decode((got[1] as { body: Uint8Array }).body), "n");
   }
-  const t = await text(await encodeMultipart([{ name: "up", file: path, filename: "other.pdf", contentType: "x/y" }], B));
+  const t = await text(
+    await encodeMultipart([{ name: "up", file: path, filename: "other.pdf", contentType: "x/y" }], B),
+  );
   assert.ok(t.includes(`name="up"; filename="other.pdf"\r\ncontent-type: x/y\r\ncontent-length: 200000\r\n`));
 });
 
@@ -151,14 +215,31 @@ test("multipart encode - multipartLength equals the encoded byte count", async (
     [{ name: "f", file: path }],
     [{ name: "f", file: path, filename: "名前.txt", headers: [["content-type", "a/b"]] }],
     [{ name: "s", stream: new Blob(["12345"]).stream(), length: 5, filename: "s.txt" }],
-    [{ mixed: "m", parts: [{ name: "x", value: "1" }, { name: "f", file: path }, { mixed: "deeper", parts: [{ name: "y", value: "2" }] }] }],
-    [{ name: "a", value: "v" }, { mixed: "m", parts: [] }, { name: "s", stream: [enc.encode("ab")] as unknown as AsyncIterable<Uint8Array>, length: 2 }],
+    [
+      {
+        mixed: "m",
+        parts: [
+          { name: "x", value: "1" },
+          { name: "f", file: path },
+          { mixed: "deeper", parts: [{ name: "y", value: "2" }] },
+        ],
+      },
+    ],
+    [
+      { name: "a", value: "v" },
+      { mixed: "m", parts: [] },
+      { name: "s", stream: [enc.encode("ab")] as unknown as AsyncIterable<Uint8Array>, length: 2 },
+    ],
   ];
   for (const ps of cases) {
     const len = await multipartLength(ps, B);
     const body = await encodeMultipart(ps, B);
     const { bytes } = await collect(body);
-    assert.equal(len, bytes.length, JSON.stringify(ps, (_k, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v)));
+    assert.equal(
+      len,
+      bytes.length,
+      JSON.stringify(ps, (_k, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v)),
+    );
     assert.equal(body.length, bytes.length);
   }
 });
@@ -176,24 +257,38 @@ test("multipart encode - a stream part without a length makes the body chunked a
   assert.equal(body.length, null);
   assert.equal(body.replayable, false);
   const t = await text(body);
-  assert.equal(t, `--${B}\r\ncontent-disposition: form-data; name="s"\r\ncontent-type: application/octet-stream\r\n\r\nabc\r\n--${B}--\r\n`);
+  assert.equal(
+    t,
+    `--${B}\r\ncontent-disposition: form-data; name="s"\r\ncontent-type: application/octet-stream\r\n\r\nabc\r\n--${B}--\r\n`,
+  );
   assert.throws(() => body.open(), isCode("not_replayable"));
 });
 
 test("multipart encode - a stream part that breaks its announced length is multipart_error", async () => {
-  for (const [data, length] of [["abc", 2], ["abc", 4]] as const) {
+  for (const [data, length] of [
+    ["abc", 2],
+    ["abc", 4],
+  ] as const) {
     const body = await encodeMultipart([{ name: "s", stream: new Blob([data]).stream(), length }], B);
     await assert.rejects(collect(body), isCode("multipart_error"));
   }
 });
 
 test("multipart encode - mixed parts nest multipart/mixed with a closed inner boundary", async () => {
-  const body = await encodeMultipart([{ mixed: "files", boundary: "INNER", parts: [{ name: "a.txt", value: enc.encode("A") }] }], B);
-  assert.equal(await text(body),
+  const body = await encodeMultipart(
+    [{ mixed: "files", boundary: "INNER", parts: [{ name: "a.txt", value: enc.encode("A") }] }],
+    B,
+  );
+  assert.equal(
+    await text(body),
     `--${B}\r\ncontent-disposition: form-data; name="files"\r\ncontent-type: multipart/mixed; boundary=INNER\r\n\r\n` +
-    `--INNER\r\ncontent-disposition: form-data; name="a.txt"\r\ncontent-type: text/plain\r\ncontent-length: 1\r\n\r\nA\r\n` +
-    `--INNER--\r\n\r\n--${B}--\r\n`);
-  const auto = await parts((await collect(await encodeMultipart([{ mixed: "m", parts: [{ name: "x", value: "1" }] }], B))).bytes, B);
+      `--INNER\r\ncontent-disposition: form-data; name="a.txt"\r\ncontent-type: text/plain\r\ncontent-length: 1\r\n\r\nA\r\n` +
+      `--INNER--\r\n\r\n--${B}--\r\n`,
+  );
+  const auto = await parts(
+    (await collect(await encodeMultipart([{ mixed: "m", parts: [{ name: "x", value: "1" }] }], B))).bytes,
+    B,
+  );
   assert.match(auto[0] as string, /^mp_mixed -{27}[0-9A-Za-z]{24}$/);
   assert.equal(auto[2], "mp_mixed_eof");
 });
@@ -204,7 +299,10 @@ test("multipart encode - large byte values are sent by reference, small parts pa
   for (let i = 0; i < 1000; i++) ps.push({ name: `f${i}`, value: `v${i}` });
   const { chunks } = await collect(await encodeMultipart(ps, B));
   assert.ok(chunks.includes(big), "the big value is the caller's own Uint8Array");
-  assert.ok(chunks.length <= 5, `head, big value, then the 1000 small fields packed in a few 64 KiB buffers (${chunks.length})`);
+  assert.ok(
+    chunks.length <= 5,
+    `head, big value, then the 1000 small fields packed in a few 64 KiB buffers (${chunks.length})`,
+  );
   assert.ok(chunks.every((c) => c === big || c.length <= 64 * 1024));
 });
 
@@ -220,14 +318,39 @@ test("multipart encode - encodeFormData sends strings as values, Blobs and Files
   const { bytes } = await collect(body);
   assert.equal(body.length, bytes.length);
   const got = (await parts(bytes, B)) as Array<{ headers: Array<[string, string]>; body: Uint8Array }>;
-  assert.deepEqual(got.map((p) => p.headers), [
-    [["content-disposition", 'form-data; name="s"'], ["content-type", "text/plain; charset=utf-8"], ["content-length", "7"]],
-    [["content-disposition", 'form-data; name="file"; filename="a b.txt"'], ["content-type", "text/x-custom"], ["content-length", "4"]],
-    [["content-disposition", 'form-data; name="blob"; filename="blob"'], ["content-type", "application/octet-stream"], ["content-length", "2"]],
-    [["content-disposition", 'form-data; name="large"; filename="large.bin"'], ["content-type", "application/octet-stream"], ["content-length", "100000"]],
-  ]);
-  assert.deepEqual(got.map((p) => p.body.length), [7, 4, 2, 100_000]);
-  assert.equal(got[3]!.body.every((x) => x === 3), true);
+  assert.deepEqual(
+    got.map((p) => p.headers),
+    [
+      [
+        ["content-disposition", 'form-data; name="s"'],
+        ["content-type", "text/plain; charset=utf-8"],
+        ["content-length", "7"],
+      ],
+      [
+        ["content-disposition", 'form-data; name="file"; filename="a b.txt"'],
+        ["content-type", "text/x-custom"],
+        ["content-length", "4"],
+      ],
+      [
+        ["content-disposition", 'form-data; name="blob"; filename="blob"'],
+        ["content-type", "application/octet-stream"],
+        ["content-length", "2"],
+      ],
+      [
+        ["content-disposition", 'form-data; name="large"; filename="large.bin"'],
+        ["content-type", "application/octet-stream"],
+        ["content-length", "100000"],
+      ],
+    ],
+  );
+  assert.deepEqual(
+    got.map((p) => p.body.length),
+    [7, 4, 2, 100_000],
+  );
+  assert.equal(
+    got[3]!.body.every((x) => x === 3),
+    true,
+  );
   assert.equal((await collect(body)).bytes.length, bytes.length, "replayable");
 });
 
@@ -239,7 +362,8 @@ test("multipart encode - encodeFormData agrees with the runtime's own FormData s
   const theirs = new Request("http://x/", { method: "POST", body: fd });
   const tb = new Uint8Array(await theirs.arrayBuffer());
   // Bun's Request leaves Content-Type unset for a FormData body: take the boundary from the first line.
-  const theirB = theirs.headers.get("content-type")?.split("boundary=")[1] ?? dec.decode(tb.subarray(2, tb.indexOf(13)));
+  const theirB =
+    theirs.headers.get("content-type")?.split("boundary=")[1] ?? dec.decode(tb.subarray(2, tb.indexOf(13)));
   const ours = (await collect(await encodeFormData(fd, B))).bytes;
   const strip = (ps: Awaited<ReturnType<typeof parts>>) =>
     ps.map((p) => {

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { post, boundary, multipartLength } from "../../lib/index.ts";
 import { httpServer } from "../helpers/servers.ts";
 
-test("multipart upload - a 1 GiB file part streams with flat memory and the exact length", { timeout: 120_000 }, async () => {
+test("multipart upload - a 1 GiB file part streams with flat memory and the exact length", {
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), "hansom-mp-"));
   const file = join(dir, "big.bin");
   // A sparse file: 1 GiB to read, no disk written.
@@ -24,10 +26,17 @@ test("multipart upload - a 1 GiB file part streams with flat memory and the exac
     req.on("end", () => res.end(String(received)));
   });
   try {
-    const parts = [{ name: "note", value: "big upload" }, { name: "blob", file }];
+    const parts = [
+      { name: "note", value: "big upload" },
+      { name: "blob", file },
+    ];
     const b = boundary();
     const expected = await multipartLength(parts, b);
-    const res = await post(srv.url, { pool: false, body: { multipart: parts }, headers: { "content-type": `multipart/form-data; boundary=${b}` } });
+    const res = await post(srv.url, {
+      pool: false,
+      body: { multipart: parts },
+      headers: { "content-type": `multipart/form-data; boundary=${b}` },
+    });
     assert.equal(Number(await res.text()), expected);
     assert.ok(expected > 1024 * 1024 * 1024);
     // Uncollected garbage counts in RSS, so the bound is loose; reading the file whole would pass 1 GiB.

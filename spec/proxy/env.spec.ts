@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { envProxyUrl, noProxyMatches } from "../../lib/proxy/env.ts";
 import { parseIPv4, parseIPv6, parseIp, samePrefix } from "../../lib/proxy/ip.ts";
 
-const hex = (b: Uint8Array | null): string | null => (b ? [...b].map((x) => x.toString(16).padStart(2, "0")).join("") : null);
+const hex = (b: Uint8Array | null): string | null =>
+  b ? [...b].map((x) => x.toString(16).padStart(2, "0")).join("") : null;
 
 test("ip - IPv4 literals: dotted quads only, no leading zeros, no short forms", () => {
   assert.deepEqual([...parseIPv4("10.0.0.255")!], [10, 0, 0, 255]);
@@ -20,7 +21,17 @@ test("ip - IPv6 literals: compression, embedded IPv4, zone ids", () => {
   assert.equal(hex(parseIPv6("1:2:3:4:5:6:7:8")), "00010002000300040005000600070008");
   assert.equal(hex(parseIPv6("::ffff:10.1.2.3")), "00000000000000000000ffff0a010203");
   assert.equal(hex(parseIPv6("fe80::1%eth0")), "fe80" + "00".repeat(13) + "01");
-  for (const bad of ["1:2:3:4:5:6:7", "1::2::3", "12345::", ":1::", "1:2:3:4:5:6:7:8:9", "1::2:3:4:5:6:7:8", "::1.2.3.4:5", "g::1", "10.0.0.1"]) {
+  for (const bad of [
+    "1:2:3:4:5:6:7",
+    "1::2::3",
+    "12345::",
+    ":1::",
+    "1:2:3:4:5:6:7:8:9",
+    "1::2:3:4:5:6:7:8",
+    "::1.2.3.4:5",
+    "g::1",
+    "10.0.0.1",
+  ]) {
     assert.equal(parseIPv6(bad), null, bad);
   }
   assert.equal(hex(parseIp("[::1]")), "00".repeat(15) + "01");
@@ -45,7 +56,14 @@ test("env - NO_PROXY '*' exempts everything", () => {
 });
 
 test("env - NO_PROXY domain suffixes, with or without a leading dot", () => {
-  for (const entry of ["example.com", ".example.com", "*.example.com", "EXAMPLE.com.", "a.org,example.com", " a.org  example.com "]) {
+  for (const entry of [
+    "example.com",
+    ".example.com",
+    "*.example.com",
+    "EXAMPLE.com.",
+    "a.org,example.com",
+    " a.org  example.com ",
+  ]) {
     assert.ok(noProxyMatches(entry, "example.com", 80), `${entry} / example.com`);
     assert.ok(noProxyMatches(entry, "sub.example.com", 443), `${entry} / sub.example.com`);
     assert.ok(noProxyMatches(entry, "a.b.example.com.", 443), `${entry} / trailing dot`);
@@ -98,8 +116,14 @@ test("env - http targets use http_proxy, https targets https_proxy, then all_pro
   const env = envOf({ http_proxy: "http://h:1", https_proxy: "http://s:2", all_proxy: "socks5://a:3" });
   assert.deepEqual(envProxyUrl(http, env), { url: "http://h:1", from: "http_proxy" });
   assert.deepEqual(envProxyUrl(https, env), { url: "http://s:2", from: "https_proxy" });
-  assert.deepEqual(envProxyUrl(http, envOf({ all_proxy: "socks5h://a:3" })), { url: "socks5h://a:3", from: "all_proxy" });
-  assert.deepEqual(envProxyUrl(https, envOf({ ALL_PROXY: "a:3", http_proxy: "http://h:1" })), { url: "a:3", from: "ALL_PROXY" });
+  assert.deepEqual(envProxyUrl(http, envOf({ all_proxy: "socks5h://a:3" })), {
+    url: "socks5h://a:3",
+    from: "all_proxy",
+  });
+  assert.deepEqual(envProxyUrl(https, envOf({ ALL_PROXY: "a:3", http_proxy: "http://h:1" })), {
+    url: "a:3",
+    from: "ALL_PROXY",
+  });
   assert.equal(envProxyUrl(http, envOf({ https_proxy: "http://s:2" })), null);
   assert.equal(envProxyUrl(http, envOf({})), null);
 });
@@ -123,5 +147,8 @@ test("env - no_proxy (then NO_PROXY) exempts targets", () => {
   assert.equal(envProxyUrl(https, envOf({ ...vars, NO_PROXY: ".example.com" })), null);
   assert.notEqual(envProxyUrl(https, envOf({ ...vars, no_proxy: "other.org", NO_PROXY: "example.com" })), null);
   assert.notEqual(envProxyUrl(https, envOf({ ...vars, no_proxy: "example.com:80" })), null);
-  assert.equal(envProxyUrl({ scheme: "http", host: "10.1.1.1", port: 80 }, envOf({ ...vars, no_proxy: "10.0.0.0/8" })), null);
+  assert.equal(
+    envProxyUrl({ scheme: "http", host: "10.1.1.1", port: 80 }, envOf({ ...vars, no_proxy: "10.0.0.0/8" })),
+    null,
+  );
 });

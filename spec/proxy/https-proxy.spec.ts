@@ -51,7 +51,10 @@ test("https proxy - resolveProxy: https:// means TLS to the proxy, port 443 by d
   assert.equal(route("HTTPS://p:8443").port, 8443);
   assert.equal(route("http://p:8443").tls, undefined, "no TLS to an http:// proxy");
   const ca = tlsFixtures.ca;
-  assert.deepEqual(route("https://p:1", HTTP, { ca, servername: "x", insecure: true }).tls, { tls: { ca, servername: "x" }, insecure: true });
+  assert.deepEqual(route("https://p:1", HTTP, { ca, servername: "x", insecure: true }).tls, {
+    tls: { ca, servername: "x" },
+    insecure: true,
+  });
   const keys = [
     route("http://p:1").key,
     route("https://p:1").key,
@@ -63,8 +66,16 @@ test("https proxy - resolveProxy: https:// means TLS to the proxy, port 443 by d
   ];
   assert.equal(new Set(keys).size, keys.length, keys.join(" "));
   for (const k of keys) assert.ok(!k.includes("secret"), k);
-  assert.equal(route("https://p:1", HTTP, { ca }).key, route("https://p:1", HTTP, { ca: String(ca) }).key, "equal settings, equal key");
-  assert.equal(route("http://p:1", HTTP, { ca }).key, route("http://p:1").key, "proxyTls does not shape an http:// proxy's connection");
+  assert.equal(
+    route("https://p:1", HTTP, { ca }).key,
+    route("https://p:1", HTTP, { ca: String(ca) }).key,
+    "equal settings, equal key",
+  );
+  assert.equal(
+    route("http://p:1", HTTP, { ca }).key,
+    route("http://p:1").key,
+    "proxyTls does not shape an http:// proxy's connection",
+  );
 });
 
 test("https proxy - http target: absolute-form over TLS to the proxy", async () => {
@@ -134,12 +145,21 @@ test("https proxy - the proxy's certificate is verified: without proxyTls.ca it 
   ] as const) {
     const e = await rejection(request("GET", `${origin.origin}/`, { pool, ...opts, proxy: proxy.url }));
     assert.equal(e.code, "tls_error", e.message);
-    assert.match(e.message, new RegExp(`^TLS with the HTTPS proxy 127\\.0\\.0\\.1:${proxy.port} failed .*proxyTls\\.ca`));
+    assert.match(
+      e.message,
+      new RegExp(`^TLS with the HTTPS proxy 127\\.0\\.0\\.1:${proxy.port} failed .*proxyTls\\.ca`),
+    );
   }
   assert.deepEqual(proxy.requests, []);
   assert.deepEqual(proxy.connects, []);
   // A name the certificate does not carry fails too.
-  const e = await rejection(request("GET", `${plain.origin}/`, { pool, proxy: proxy.url, proxyTls: { ...proxyTls, servername: "not-the-proxy.example" } }));
+  const e = await rejection(
+    request("GET", `${plain.origin}/`, {
+      pool,
+      proxy: proxy.url,
+      proxyTls: { ...proxyTls, servername: "not-the-proxy.example" },
+    }),
+  );
   assert.equal(e.code, "tls_error", e.message);
 });
 
@@ -149,7 +169,9 @@ test("https proxy - proxyTls.insecure skips verifying the proxy, not the origin"
   assert.equal((await echo(plain, "/p", { proxy: proxy.url, proxyTls: { insecure: true } })).url, "/p");
   assert.equal((await echo(secure, "/s", { proxy: proxy.url, proxyTls: { insecure: true } })).secure, true);
   // The origin's certificate is still checked: without tls.ca it fails inside the tunnel.
-  const e = await rejection(request("GET", `${secure.origin}/`, { pool, proxy: proxy.url, proxyTls: { insecure: true } }));
+  const e = await rejection(
+    request("GET", `${secure.origin}/`, { pool, proxy: proxy.url, proxyTls: { insecure: true } }),
+  );
   assert.equal(e.code, "tls_error", e.message);
   assert.match(e.message, /^TLS handshake with 127\.0\.0\.1 failed/);
 });
@@ -168,7 +190,17 @@ test("https proxy - proxyTls.servername is the SNI sent to the proxy; a client c
 test('https proxy - proxy: "env" takes an https:// HTTPS_PROXY and HTTP_PROXY', async () => {
   const [plain, secure] = await origins;
   const proxy = await track(startHttpsProxy());
-  const names = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "REQUEST_METHOD"];
+  const names = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+  ];
   const saved = names.map((n) => [n, process.env[n]] as const);
   try {
     for (const n of names) delete process.env[n];
@@ -232,7 +264,15 @@ test("https proxy - connectTimeout bounds a proxy that never answers the TLS han
   try {
     for (const origin of [plain, secure]) {
       const started = Date.now();
-      const e = await rejection(request("GET", `${origin.origin}/`, { pool, tls, proxy: `https://127.0.0.1:${port}`, proxyTls, connectTimeout: 300 }));
+      const e = await rejection(
+        request("GET", `${origin.origin}/`, {
+          pool,
+          tls,
+          proxy: `https://127.0.0.1:${port}`,
+          proxyTls,
+          connectTimeout: 300,
+        }),
+      );
       assert.equal(e.code, "connect_timeout", e.message);
       assert.ok(Date.now() - started < 5000, "bounded by connectTimeout");
     }
@@ -245,8 +285,21 @@ test("https proxy - connectTimeout bounds a proxy that never answers the TLS han
 test("https proxy - a bad proxyTls option is invalid_option before any connection", async () => {
   const [plain] = await origins;
   const proxy = await track(startHttpsProxy());
-  for (const bad of ["x", null, [], { caa: "x" }, { ca: 5 }, { ca: ["ok", 5] }, { cert: {} }, { servername: 1 }, { insecure: "yes" }, { minVersion: "TLSv1.3" }]) {
-    const e = await rejection(request("GET", `${plain.origin}/`, { pool, proxy: proxy.url, proxyTls: bad as RequestOptions["proxyTls"] }));
+  for (const bad of [
+    "x",
+    null,
+    [],
+    { caa: "x" },
+    { ca: 5 },
+    { ca: ["ok", 5] },
+    { cert: {} },
+    { servername: 1 },
+    { insecure: "yes" },
+    { minVersion: "TLSv1.3" },
+  ]) {
+    const e = await rejection(
+      request("GET", `${plain.origin}/`, { pool, proxy: proxy.url, proxyTls: bad as RequestOptions["proxyTls"] }),
+    );
     assert.equal(e.code, "invalid_option", JSON.stringify(bad));
     assert.equal(e.phase, "input");
   }

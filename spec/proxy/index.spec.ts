@@ -22,7 +22,11 @@ function route(opt: ProxyOption | undefined, target = HTTP, env: Record<string, 
   return resolveProxy(opt, target, adapterWith(env));
 }
 
-function rejects(opt: unknown, code: "invalid_option" | "invalid_url", label = String(JSON.stringify(opt))): HansomError {
+function rejects(
+  opt: unknown,
+  code: "invalid_option" | "invalid_url",
+  label = String(JSON.stringify(opt)),
+): HansomError {
   let caught: unknown;
   try {
     resolveProxy(opt as ProxyOption, HTTP, adapterWith());
@@ -117,7 +121,9 @@ test("resolveProxy - route keys tell kind, proxy and user apart, and never hold 
   const b = route("http://u:secret-two@p:1", HTTPS)!;
   const c = route("http://v:secret-one@p:1", HTTPS)!;
   const keys = [
-    a.key, b.key, c.key,
+    a.key,
+    b.key,
+    c.key,
     route("http://p:1", HTTPS)!.key,
     route("http://p:1", HTTP)!.key,
     route("http://p:2", HTTPS)!.key,
@@ -127,20 +133,31 @@ test("resolveProxy - route keys tell kind, proxy and user apart, and never hold 
   assert.equal(new Set(keys).size, keys.length, keys.join(" "));
   for (const k of keys) assert.ok(!k.includes("secret"), k);
   assert.equal(route("http://u:secret-one@p:1", HTTPS)!.key, a.key, "stable");
-  assert.equal(route({ connect: { host: "p", port: 1, auth: ["u", "secret-one"] } }, HTTPS)!.key, a.key, "same route, same key");
+  assert.equal(
+    route({ connect: { host: "p", port: 1, auth: ["u", "secret-one"] } }, HTTPS)!.key,
+    a.key,
+    "same route, same key",
+  );
   assert.match(a.key, /^tunnel:\/\/u:[0-9a-z]+@p:1$/);
 });
 
 test("proxyAuthorization - Basic over UTF-8, only for http routes with credentials", () => {
   assert.equal(proxyAuthorization(route("http://Aladdin:open%20sesame@p:1")!), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
-  assert.equal(proxyAuthorization(route({ host: "p", port: 1, auth: ["jörg", "pässwörd"] })!), "Basic " + btoa("j\u00c3\u00b6rg:p\u00c3\u00a4ssw\u00c3\u00b6rd"));
+  assert.equal(
+    proxyAuthorization(route({ host: "p", port: 1, auth: ["jörg", "pässwörd"] })!),
+    "Basic " + btoa("j\u00c3\u00b6rg:p\u00c3\u00a4ssw\u00c3\u00b6rd"),
+  );
   assert.equal(proxyAuthorization(route("http://p:1")!), undefined);
   assert.equal(proxyAuthorization(route("http://u:p@p:1", HTTPS)!), undefined, "tunnels authenticate in the CONNECT");
   assert.equal(proxyAuthorization(route("socks5://u:p@p:1")!), undefined);
 });
 
 test("resolveProxy - env: the variable for the target's scheme, NO_PROXY honoured", () => {
-  const env = { http_proxy: "http://hp:3128", HTTPS_PROXY: "socks5h://u:pw@sp:1080", NO_PROXY: "internal.example,10.0.0.0/8" };
+  const env = {
+    http_proxy: "http://hp:3128",
+    HTTPS_PROXY: "socks5h://u:pw@sp:1080",
+    NO_PROXY: "internal.example,10.0.0.0/8",
+  };
   assert.deepEqual([route("env", HTTP, env)!.kind, route("env", HTTP, env)!.host], ["http", "hp"]);
   const s = route("env", HTTPS, env)!;
   assert.deepEqual([s.kind, s.host, s.port, s.user], ["socks5", "sp", 1080, "u"]);

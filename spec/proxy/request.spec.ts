@@ -63,9 +63,14 @@ test("request via HTTP proxy - https target goes through CONNECT, TLS inside, cr
 test("request via HTTP proxy - a refused CONNECT is proxy_error", async () => {
   const [, secure] = await origins;
   const proxy = await track(startHttpProxy({ auth: ["u", "pw"] }));
-  const e = await rejection(request("GET", `${secure.origin}/`, { pool, tls, proxy: `http://u:bad@127.0.0.1:${proxy.port}` }));
+  const e = await rejection(
+    request("GET", `${secure.origin}/`, { pool, tls, proxy: `http://u:bad@127.0.0.1:${proxy.port}` }),
+  );
   assert.equal(e.code, "proxy_error");
-  assert.match(e.message, new RegExp(`^Proxy refused CONNECT to 127\\.0\\.0\\.1:${secure.port}: 407 Proxy Authentication Required`));
+  assert.match(
+    e.message,
+    new RegExp(`^Proxy refused CONNECT to 127\\.0\\.0\\.1:${secure.port}: 407 Proxy Authentication Required`),
+  );
 });
 
 test("request via { connect } - an http target is tunnelled too", async () => {
@@ -82,10 +87,17 @@ test("request via SOCKS5 - http and https targets, with and without credentials"
   const open = await track(startSocks5());
   assert.equal((await echo(plain, "/s", { proxy: open.url })).url, "/s");
   const authed = await track(startSocks5({ auth: ["sam", "pw"] }));
-  const got = await echo(secure, "/s2", { proxy: { socks5: { host: "127.0.0.1", port: authed.port, username: "sam", password: "pw" } } });
+  const got = await echo(secure, "/s2", {
+    proxy: { socks5: { host: "127.0.0.1", port: authed.port, username: "sam", password: "pw" } },
+  });
   assert.equal(got.secure, true);
-  assert.deepEqual(authed.requests.map((r) => r.atyp), [1]);
-  const e = await rejection(request("GET", `${plain.origin}/`, { pool, proxy: `socks5://sam:wrong@127.0.0.1:${authed.port}` }));
+  assert.deepEqual(
+    authed.requests.map((r) => r.atyp),
+    [1],
+  );
+  const e = await rejection(
+    request("GET", `${plain.origin}/`, { pool, proxy: `socks5://sam:wrong@127.0.0.1:${authed.port}` }),
+  );
   assert.equal(e.code, "proxy_error");
   assert.match(e.message, /^SOCKS5 authentication failed/);
 });
@@ -122,7 +134,17 @@ test("request via proxies - different credentials for the same proxy do not shar
 test('request via proxy: "env" - http_proxy / https_proxy and no_proxy from the environment', async () => {
   const [plain, secure] = await origins;
   const proxy = await track(startHttpProxy());
-  const names = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "REQUEST_METHOD"];
+  const names = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+  ];
   const saved = names.map((n) => [n, process.env[n]] as const);
   try {
     for (const n of names) delete process.env[n];
@@ -147,8 +169,14 @@ test("request via proxies - a bad proxy option rejects before any connection", a
   const [plain] = await origins;
   const proxy = await track(startHttpProxy());
   const before = proxy.connections;
-  assert.equal((await rejection(request("GET", plain.origin, { pool, proxy: { host: "127.0.0.1", port: -1 } }))).code, "invalid_option");
-  assert.equal((await rejection(request("GET", plain.origin, { pool, proxy: "ftp://127.0.0.1:1" }))).code, "invalid_url");
+  assert.equal(
+    (await rejection(request("GET", plain.origin, { pool, proxy: { host: "127.0.0.1", port: -1 } }))).code,
+    "invalid_option",
+  );
+  assert.equal(
+    (await rejection(request("GET", plain.origin, { pool, proxy: "ftp://127.0.0.1:1" }))).code,
+    "invalid_url",
+  );
   assert.equal(proxy.connections, before);
 });
 

@@ -8,14 +8,29 @@ import type { RawSocket, SocketHandler } from "../../lib/runtime/socket.ts";
 function fakeSocket(): RawSocket & { h: SocketHandler | null; resumed: number; paused: number; destroyed: boolean } {
   const addr = { address: "127.0.0.1", port: 1, family: "IPv4" as const };
   return {
-    remote: addr, local: addr, secure: false, closed: false, alpn: null,
-    h: null, resumed: 0, paused: 0, destroyed: false,
-    setHandler(h) { this.h = h; },
-    pause() { this.paused++; },
-    resume() { this.resumed++; },
+    remote: addr,
+    local: addr,
+    secure: false,
+    closed: false,
+    alpn: null,
+    h: null,
+    resumed: 0,
+    paused: 0,
+    destroyed: false,
+    setHandler(h) {
+      this.h = h;
+    },
+    pause() {
+      this.paused++;
+    },
+    resume() {
+      this.resumed++;
+    },
     write: () => true,
     drain: () => Promise.resolve(),
-    destroy() { this.destroyed = true; },
+    destroy() {
+      this.destroyed = true;
+    },
     startTls: () => Promise.reject(new Error("not in this spec")),
   };
 }
@@ -25,7 +40,10 @@ const s = (u: Uint8Array): string => new TextDecoder().decode(u);
 
 function recorder(log: string[], onData?: (c: Uint8Array) => void): SocketHandler {
   return {
-    data: (c) => { log.push(`data:${s(c)}`); onData?.(c); },
+    data: (c) => {
+      log.push(`data:${s(c)}`);
+      onData?.(c);
+    },
     end: () => log.push("end"),
     error: (e) => log.push(`error:${e.message}`),
   };
@@ -78,6 +96,9 @@ test("TunnelSocket - startTls with bytes held fails with proxy_error and destroy
   const inner = fakeSocket();
   const t = new TunnelSocket(inner);
   t.unshift(b("x"));
-  await assert.rejects(t.startTls({ host: "h", tls: {}, timeout: 100 }), (e: unknown) => e instanceof HansomError && e.code === "proxy_error");
+  await assert.rejects(
+    t.startTls({ host: "h", tls: {}, timeout: 100 }),
+    (e: unknown) => e instanceof HansomError && e.code === "proxy_error",
+  );
   assert.equal(inner.destroyed, true);
 });

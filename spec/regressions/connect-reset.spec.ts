@@ -13,7 +13,9 @@ test("connect reset - a reset right after accept rejects with a HansomError, in 
   try {
     for (let i = 0; i < 20; i++) {
       const started = Date.now();
-      const err = await rejection(get(`${srv.url}/`, { pool, connectTimeout: 3000, recvTimeout: 3000 }).then((r) => r.bytes()));
+      const err = await rejection(
+        get(`${srv.url}/`, { pool, connectTimeout: 3000, recvTimeout: 3000 }).then((r) => r.bytes()),
+      );
       assert.ok(["econnreset", "closed"].includes(err.code), `${err.code}: ${err.message}`);
       assert.ok(Date.now() - started < 2500, `settled after ${Date.now() - started} ms`);
     }

@@ -11,7 +11,8 @@ test("unsolicited 101 - is bad_response, the socket is discarded and the pool st
     for (;;) {
       const { head } = await readHead(s).catch(() => ({ head: "" }));
       if (!head) return;
-      if (/^upgrade:/im.test(head)) s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nhello");
+      if (/^upgrade:/im.test(head))
+        s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nhello");
       else if (head.startsWith("GET /ok")) s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
       else s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n\r\n");
     }

@@ -11,7 +11,9 @@ import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = here.includes(join("dist", "spec")) ? join(here, "..", "..", "..") : join(here, "..", "..");
-const deno = [process.env.HANSOM_DENO, join(root, ".ci", "runtimes", "node_modules", ".bin", "deno")].find((p) => p && existsSync(p));
+const deno = [process.env.HANSOM_DENO, join(root, ".ci", "runtimes", "node_modules", ".bin", "deno")].find(
+  (p) => p && existsSync(p),
+);
 
 const SCRIPT = `
 import { get } from "${join(root, "lib", "index.ts").replaceAll("\\\\", "/")}";
@@ -23,12 +25,18 @@ for (const [name, opts] of [["net", {}], ["env", { proxy: "env" }]]) {
 console.log(JSON.stringify(out));
 `;
 
-test("deno permissions - missing --allow-net and --allow-env are permission_denied, naming the flag", { skip: deno ? false : "no deno binary (.ci/runtimes.sh installs one)" }, () => {
+test("deno permissions - missing --allow-net and --allow-env are permission_denied, naming the flag", {
+  skip: deno ? false : "no deno binary (.ci/runtimes.sh installs one)",
+}, () => {
   // `deno run` of a file: `deno eval` would grant every permission.
   const dir = mkdtempSync(join(tmpdir(), "hansom-deno-perm-"));
   const file = join(dir, "probe.ts");
   writeFileSync(file, SCRIPT);
-  const r = spawnSync(deno!, ["run", "--no-check", "--no-prompt", `--allow-read=${root},${dir}`, file], { encoding: "utf8", timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(deno!, ["run", "--no-check", "--no-prompt", `--allow-read=${root},${dir}`, file], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, string>;

@@ -36,17 +36,30 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    })]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string, ms = 5000): Promise<HansomError> {
-  const err = await within(p.then(() => null, (e: unknown) => e), ms, `rejection with ${code}`);
-  assert.ok(err instanceof HansomError, `expected a HansomError ${code}, got ${err === null ? "success" : String(err)}`);
+  const err = await within(
+    p.then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    ms,
+    `rejection with ${code}`,
+  );
+  assert.ok(
+    err instanceof HansomError,
+    `expected a HansomError ${code}, got ${err === null ? "success" : String(err)}`,
+  );
   assert.equal(err.code, code, err.message);
   return err;
 }
@@ -91,10 +104,11 @@ async function listen(server: net.Server, host = "127.0.0.1"): Promise<TestServe
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -136,7 +150,8 @@ class Collector implements SocketHandler {
     while (!pred()) {
       if (this.err) throw this.err;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what} (got ${this.bytes} bytes, ended=${this.ended})`);
+      if (left <= 0)
+        throw new Error(`timed out after ${ms} ms waiting for ${what} (got ${this.bytes} bytes, ended=${this.ended})`);
       await within(new Promise<void>((r) => this.#wake.push(r)), left, what).catch(() => {});
     }
   }
@@ -180,12 +195,17 @@ function skipUnless(ok: boolean, reason: string): string | false {
 
 /** A TLS server on the fixture certificate: greets with who the client is, then echoes. */
 function tlsServer(): net.Server {
-  return tls.createServer({ cert: SERVER_CERT, key: SERVER_KEY, ca: CA, requestCert: true, rejectUnauthorized: false }, (s) => {
-    s.on("error", () => {});
-    const who = s.authorized ? `client ${(s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN}` : "anonymous";
-    s.write(`hello ${who}\n`);
-    s.on("data", (d: Uint8Array) => s.write(d));
-  });
+  return tls.createServer(
+    { cert: SERVER_CERT, key: SERVER_KEY, ca: CA, requestCert: true, rejectUnauthorized: false },
+    (s) => {
+      s.on("error", () => {});
+      const who = s.authorized
+        ? `client ${(s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN}`
+        : "anonymous";
+      s.write(`hello ${who}\n`);
+      s.on("data", (d: Uint8Array) => s.write(d));
+    },
+  );
 }
 
 /** A TCP server that accepts and never answers: a TLS handshake against it hangs. */
@@ -217,23 +237,25 @@ async function pauseScenario(
 ): Promise<void> {
   const TOTAL = 32 << 20;
   let serverDone = false;
-  const srv = await listen(makeServer((s) => {
-    const block = new Uint8Array(65536).fill(7);
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < TOTAL) {
-        sent += block.byteLength;
-        if (!s.write(block)) {
-          s.once("drain", pump);
-          return;
+  const srv = await listen(
+    makeServer((s) => {
+      const block = new Uint8Array(65536).fill(7);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < TOTAL) {
+          sent += block.byteLength;
+          if (!s.write(block)) {
+            s.once("drain", pump);
+            return;
+          }
         }
-      }
-      s.end(() => {
-        serverDone = true;
-      });
-    };
-    pump();
-  }));
+        s.end(() => {
+          serverDone = true;
+        });
+      };
+      pump();
+    }),
+  );
   try {
     await withSocket({ host: "127.0.0.1", port: srv.port, timeout: 5000, ...spec }, async (sock) => {
       const col = new Collector();
@@ -270,19 +292,21 @@ async function backpressureScenario(
   const inner = await listen(makeServer((s) => s.on("data", () => {})));
   let valve: net.Socket | undefined;
   const ups = new Set<net.Socket>();
-  const outer = await listen(net.createServer((c) => {
-    valve = c;
-    const up = net.connect(inner.port, "127.0.0.1");
-    ups.add(up);
-    up.on("error", () => {});
-    up.pipe(c);
-    c.on("data", (d: Uint8Array) => {
-      if (!up.write(d)) {
-        c.pause();
-        up.once("drain", () => c.isPaused() && valveOpen && c.resume());
-      }
-    });
-  }));
+  const outer = await listen(
+    net.createServer((c) => {
+      valve = c;
+      const up = net.connect(inner.port, "127.0.0.1");
+      ups.add(up);
+      up.on("error", () => {});
+      up.pipe(c);
+      c.on("data", (d: Uint8Array) => {
+        if (!up.write(d)) {
+          c.pause();
+          up.once("drain", () => c.isPaused() && valveOpen && c.resume());
+        }
+      });
+    }),
+  );
   let valveOpen = true;
   try {
     await withSocket({ host: "127.0.0.1", port: outer.port, timeout: 5000, ...spec }, async (sock) => {
@@ -375,11 +399,16 @@ describe(`runtime socket adapter (${runtime})`, () => {
   });
 
   test("socket - a reset by the peer is econnreset", {
-    skip: skipUnless(typeof net.Socket.prototype.resetAndDestroy === "function", "this runtime's node:net has no resetAndDestroy()"),
+    skip: skipUnless(
+      typeof net.Socket.prototype.resetAndDestroy === "function",
+      "this runtime's node:net has no resetAndDestroy()",
+    ),
   }, async () => {
-    const srv = await listen(net.createServer((s) => {
-      setTimeout(() => s.resetAndDestroy(), 50);
-    }));
+    const srv = await listen(
+      net.createServer((s) => {
+        setTimeout(() => s.resetAndDestroy(), 50);
+      }),
+    );
     try {
       await withSocket({ host: "127.0.0.1", port: srv.port, timeout: 5000 }, async (sock) => {
         const col = new Collector();
@@ -442,7 +471,14 @@ describe(`runtime socket adapter (${runtime})`, () => {
     // RFC 6761: .invalid never resolves. Without a reachable resolver the lookup may instead run
     // into the timeout, which is the other acceptable outcome.
     const p = (await adapter()).connect({ host: "hansom-spec.invalid", port: 80, timeout: 4000 });
-    const err = await within(p.then((s) => (s.destroy(), null), (e: unknown) => e), 6000, "the lookup");
+    const err = await within(
+      p.then(
+        (s) => (s.destroy(), null),
+        (e: unknown) => e,
+      ),
+      6000,
+      "the lookup",
+    );
     assert.ok(err instanceof HansomError, `expected a HansomError, got ${String(err)}`);
     assert.ok(err.code === "nxdomain" || err.code === "connect_timeout", `${err.code}: ${err.message}`);
   });
@@ -451,7 +487,10 @@ describe(`runtime socket adapter (${runtime})`, () => {
     const srv = await listen(silentServer());
     try {
       const t0 = Date.now();
-      const err = await rejectsWith((await adapter()).connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 150 }), "connect_timeout");
+      const err = await rejectsWith(
+        (await adapter()).connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 150 }),
+        "connect_timeout",
+      );
       const took = Date.now() - t0;
       assert.ok(took >= 140 && took < 3000, `timed out after ${took} ms`);
       assert.match(err.message, /150 ms/);
@@ -469,7 +508,11 @@ describe(`runtime socket adapter (${runtime})`, () => {
       await rejectsWith(a.connect({ host: "127.0.0.1", port: srv.port, timeout: 5000, signal: pre.signal }), "aborted");
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error("stop")), 50);
-      await rejectsWith(a.connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 5000, signal: ac.signal }), "aborted", 2000);
+      await rejectsWith(
+        a.connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 5000, signal: ac.signal }),
+        "aborted",
+        2000,
+      );
     } finally {
       await srv.close();
     }
@@ -477,9 +520,11 @@ describe(`runtime socket adapter (${runtime})`, () => {
 
   test("socket - local and remote addresses (IPv4)", async () => {
     let seenPort = -1;
-    const srv = await listen(net.createServer((s) => {
-      seenPort = s.remotePort ?? -2;
-    }));
+    const srv = await listen(
+      net.createServer((s) => {
+        seenPort = s.remotePort ?? -2;
+      }),
+    );
     try {
       await withSocket({ host: "127.0.0.1", port: srv.port, timeout: 5000 }, async (sock) => {
         assert.deepEqual(sock.remote, { address: "127.0.0.1", port: srv.port, family: "IPv4" });
@@ -528,7 +573,10 @@ describe(`runtime socket adapter TLS (${runtime})`, () => {
   test("tls - verification is on by default: an unknown CA is tls_error", async () => {
     const srv = await listen(tlsServer());
     try {
-      await rejectsWith((await adapter()).connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 5000 }), "tls_error");
+      await rejectsWith(
+        (await adapter()).connect({ host: "127.0.0.1", port: srv.port, tls: {}, timeout: 5000 }),
+        "tls_error",
+      );
     } finally {
       await srv.close();
     }
@@ -558,7 +606,12 @@ describe(`runtime socket adapter TLS (${runtime})`, () => {
     try {
       assert.equal(await greeting({ tls: { ca: CA, servername: "localhost" } }, srv.port), "hello anonymous");
       await rejectsWith(
-        (await adapter()).connect({ host: "127.0.0.1", port: srv.port, tls: { ca: CA, servername: "wrong.example" }, timeout: 5000 }),
+        (await adapter()).connect({
+          host: "127.0.0.1",
+          port: srv.port,
+          tls: { ca: CA, servername: "wrong.example" },
+          timeout: 5000,
+        }),
         "tls_error",
       );
     } finally {
@@ -569,7 +622,10 @@ describe(`runtime socket adapter TLS (${runtime})`, () => {
   test("tls - a client certificate is presented", async () => {
     const srv = await listen(tlsServer());
     try {
-      assert.equal(await greeting({ tls: { ca: CA, cert: CLIENT_CERT, key: CLIENT_KEY } }, srv.port), "hello client hansom test client");
+      assert.equal(
+        await greeting({ tls: { ca: CA, cert: CLIENT_CERT, key: CLIENT_KEY } }, srv.port),
+        "hello client hansom test client",
+      );
       assert.equal(
         await greeting({ tls: { ca: CA, servername: "localhost", cert: CLIENT_CERT, key: CLIENT_KEY } }, srv.port),
         "hello client hansom test client",
@@ -579,7 +635,10 @@ describe(`runtime socket adapter TLS (${runtime})`, () => {
     }
   });
 
-  for (const [label, spec] of [["tls.ca", { tls: { ca: CA } }], ["insecure", { tls: {}, insecure: true }]] as const) {
+  for (const [label, spec] of [
+    ["tls.ca", { tls: { ca: CA } }],
+    ["insecure", { tls: {}, insecure: true }],
+  ] as const) {
     const opts = { cert: SERVER_CERT, key: SERVER_KEY };
     test(`tls - pause() stops reading over TLS (${label})`, async () => {
       await pauseScenario((onConn) => tls.createServer(opts, onConn), spec);
@@ -590,7 +649,11 @@ describe(`runtime socket adapter TLS (${runtime})`, () => {
   }
 
   /** Plain connect, STARTTLS, then upgrade; `pauseFirst` pauses inside data() as a tunnel would. */
-  async function upgrade(port: number, pauseFirst: boolean, tlsSpec: { tls: { ca?: string }; insecure?: boolean }): Promise<RawSocket> {
+  async function upgrade(
+    port: number,
+    pauseFirst: boolean,
+    tlsSpec: { tls: { ca?: string }; insecure?: boolean },
+  ): Promise<RawSocket> {
     const sock = await (await adapter()).connect({ host: "127.0.0.1", port, timeout: 5000 });
     try {
       const col = new Collector();

@@ -38,7 +38,14 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 
 export async function startServer(): Promise<SoakServer> {
   const sockets = new Set<net.Socket>();
-  const srv: SoakServer = { port: 0, accepted: 0, badBodies: 0, badRequests: 0, open: () => sockets.size, close: async () => {} };
+  const srv: SoakServer = {
+    port: 0,
+    accepted: 0,
+    badBodies: 0,
+    badRequests: 0,
+    open: () => sockets.size,
+    close: async () => {},
+  };
   const server = net.createServer((s) => {
     srv.accepted++;
     sockets.add(s);
@@ -103,10 +110,11 @@ export async function startServer(): Promise<SoakServer> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   srv.port = (server.address() as net.AddressInfo).port;
-  srv.close = () => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  });
+  srv.close = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
   return srv;
 }
 
@@ -128,7 +136,18 @@ function parseHead(text: string): Req | null {
     else if (k === "x-len") wantLen = Number(v);
   }
   const q = new URL(target, "http://x").searchParams;
-  return { query: q, left: chunked ? -1 : len, chunked, line: "", chunkLeft: 0, afterData: 0, trailer: false, sum: new Fnv(), wantSum, wantLen };
+  return {
+    query: q,
+    left: chunked ? -1 : len,
+    chunked,
+    line: "",
+    chunkLeft: 0,
+    afterData: 0,
+    trailer: false,
+    sum: new Fnv(),
+    wantSum,
+    wantLen,
+  };
 }
 
 /** Consumes body bytes from `c` at `off`; returns the new offset (stops at the end of the body). */
@@ -173,15 +192,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Writes, waiting for drain when the socket backs up. */
 async function send(s: net.Socket, b: Uint8Array): Promise<void> {
   if (s.destroyed) return;
-  if (!s.write(b)) await new Promise<void>((r) => {
-    const go = (): void => {
-      s.off("drain", go);
-      s.off("close", go);
-      r();
-    };
-    s.on("drain", go);
-    s.on("close", go);
-  });
+  if (!s.write(b))
+    await new Promise<void>((r) => {
+      const go = (): void => {
+        s.off("drain", go);
+        s.off("close", go);
+        r();
+      };
+      s.on("drain", go);
+      s.on("close", go);
+    });
 }
 
 async function answer(s: net.Socket, q: URLSearchParams, bodyOk: boolean): Promise<void> {
@@ -195,7 +215,8 @@ async function answer(s: net.Socket, q: URLSearchParams, bodyOk: boolean): Promi
     await send(s, Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"));
     return;
   }
-  const head = `HTTP/1.1 200 OK\r\nX-Id: ${q.get("id")}\r\nX-Body: ${bodyOk ? "ok" : "bad"}\r\n` +
+  const head =
+    `HTTP/1.1 200 OK\r\nX-Id: ${q.get("id")}\r\nX-Body: ${bodyOk ? "ok" : "bad"}\r\n` +
     (fault === "conn-close" ? "Connection: close\r\n" : "") +
     (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : `Content-Length: ${size}\r\n\r\n`);
   await send(s, Buffer.from(head, "latin1"));

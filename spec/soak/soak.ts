@@ -20,7 +20,7 @@ import type { Fault } from "./server.ts";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 200_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 64);
-const SEED = Number(process.env.SOAK_SEED ?? (Date.now() % 0x7fffffff));
+const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 0x7fffffff);
 const DEADLINE = 30_000;
 const MiB = 1024 * 1024;
 
@@ -40,20 +40,29 @@ function size(): number {
 function fault(): Fault {
   const r = random();
   if (r < 0.875) return "none";
-  const faults: Fault[] = ["reset-head", "reset-body", "stall", "close-after", "close-after", "conn-close", "silent", "bad"];
+  const faults: Fault[] = [
+    "reset-head",
+    "reset-body",
+    "stall",
+    "close-after",
+    "close-after",
+    "conn-close",
+    "silent",
+    "bad",
+  ];
   return faults[Math.floor(random() * faults.length)]!;
 }
 
 /** Codes each fault may end in (a fault that cannot fail has none). */
 const EXPECTED: Record<Fault, string[]> = {
-  "none": [],
+  none: [],
   "reset-head": ["econnreset", "closed"],
   "reset-body": ["econnreset", "closed"],
-  "stall": [],
+  stall: [],
   "close-after": [],
   "conn-close": [],
-  "silent": ["recv_timeout"],
-  "bad": ["bad_response"],
+  silent: ["recv_timeout"],
+  bad: ["bad_response"],
 };
 
 const stats = {
@@ -67,7 +76,13 @@ const stats = {
   staleNonIdempotent: 0,
 };
 
-const memory: { start: number; peak: number; warm: Reading | null; mid: Reading | null; end: Reading | null } = { start: 0, peak: 0, warm: null, mid: null, end: null };
+const memory: { start: number; peak: number; warm: Reading | null; mid: Reading | null; end: Reading | null } = {
+  start: 0,
+  peak: 0,
+  warm: null,
+  mid: null,
+  end: null,
+};
 const rss = (): number => process.memoryUsage().rss;
 
 function note(list: string[], what: string): void {
@@ -90,9 +105,12 @@ async function one(base: string, pool: Pool, id: number): Promise<void> {
     const bytes = SOURCE.subarray(off, off + n);
     headers.push(["x-sum", String(new Fnv().update(bytes).h)], ["x-len", String(n)]);
     // Half the uploads stream (chunked), half have a known length.
-    body = random() < 0.5 ? bytes : (async function* () {
-      for (let i = 0; i < n; i += 100_000) yield bytes.subarray(i, i + 100_000);
-    })();
+    body =
+      random() < 0.5
+        ? bytes
+        : (async function* () {
+            for (let i = 0; i < n; i += 100_000) yield bytes.subarray(i, i + 100_000);
+          })();
   }
   const ac = new AbortController();
   let hung = false;
@@ -102,15 +120,24 @@ async function one(base: string, pool: Pool, id: number): Promise<void> {
   }, DEADLINE);
   try {
     const res = await request(post ? "POST" : "GET", url, {
-      pool, body, headers, signal: ac.signal, recvTimeout: f === "silent" ? 300 : 5000,
+      pool,
+      body,
+      headers,
+      signal: ac.signal,
+      recvTimeout: f === "silent" ? 300 : 5000,
     });
-    if (res.headers.get("x-id") !== String(id)) note(stats.wrongBodies, `request ${id} got the response of ${res.headers.get("x-id")}`);
-    if (post && res.headers.get("x-body") !== "ok") note(stats.wrongBodies, `request ${id}: the server got a wrong request body`);
+    if (res.headers.get("x-id") !== String(id))
+      note(stats.wrongBodies, `request ${id} got the response of ${res.headers.get("x-id")}`);
+    if (post && res.headers.get("x-body") !== "ok")
+      note(stats.wrongBodies, `request ${id}: the server got a wrong request body`);
     const got = new Fnv();
     for await (const c of res) got.update(c);
     const want = new Fnv().update(SOURCE.subarray(respOff, respOff + respSize));
     if (got.n !== want.n || got.h !== want.h) {
-      note(stats.wrongBodies, `request ${id} (${frame}, fault ${f}): ${got.n} bytes sum ${got.h}, expected ${want.n} bytes sum ${want.h}`);
+      note(
+        stats.wrongBodies,
+        `request ${id} (${frame}, fault ${f}): ${got.n} bytes sum ${got.h}, expected ${want.n} bytes sum ${want.h}`,
+      );
     } else {
       stats.bytesVerified += got.n + (post ? Number(headers[1]![1]) : 0);
     }
@@ -118,12 +145,13 @@ async function one(base: string, pool: Pool, id: number): Promise<void> {
     stats.ok++;
   } catch (e) {
     const err = e as HansomError;
-    const code = hung ? "deadline" : err.code ?? `not a HansomError: ${String(e)}`;
+    const code = hung ? "deadline" : (err.code ?? `not a HansomError: ${String(e)}`);
     stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1);
     if (hung) stats.hangs++;
     else if (!EXPECTED[f].includes(code)) {
       // A POST is not retried on a reused socket that the server closed (the pool's retry rule).
-      if (post && (code === "closed" || code === "econnreset") && /not idempotent/.test(err.message)) stats.staleNonIdempotent++;
+      if (post && (code === "closed" || code === "econnreset") && /not idempotent/.test(err.message))
+        stats.staleNonIdempotent++;
       else note(stats.unexpected, `request ${id} (${post ? "POST" : "GET"}, fault ${f}): ${code}: ${err.message}`);
     }
   } finally {
@@ -133,7 +161,12 @@ async function one(base: string, pool: Pool, id: number): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" ? "deno" : typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : `node ${process.version}`;
+  const runtime =
+    typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
+      ? "deno"
+      : typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+        ? "bun"
+        : `node ${process.version}`;
   console.log(`soak: ${TOTAL} requests, concurrency ${CONCURRENCY}, seed ${SEED} (SOAK_SEED to replay), ${runtime}`);
   const server = await startServer();
   const base = `http://127.0.0.1:${server.port}`;
@@ -144,17 +177,21 @@ async function main(): Promise<number> {
     memory.peak = Math.max(memory.peak, rss());
   }, 100);
   const progress = setInterval(() => {
-    console.log(`  ${stats.done}/${TOTAL} in ${((Date.now() - t0) / 1000).toFixed(0)} s, rss ${(rss() / MiB).toFixed(0)} MiB, pool ${JSON.stringify(pool.stats())}`);
+    console.log(
+      `  ${stats.done}/${TOTAL} in ${((Date.now() - t0) / 1000).toFixed(0)} s, rss ${(rss() / MiB).toFixed(0)} MiB, pool ${JSON.stringify(pool.stats())}`,
+    );
   }, 5000);
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < TOTAL) {
-      const id = next++;
-      await one(base, pool, id);
-      if (id === Math.floor(TOTAL / 10)) memory.warm = reading();
-      if (id === Math.floor(TOTAL / 2)) memory.mid = reading();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < TOTAL) {
+        const id = next++;
+        await one(base, pool, id);
+        if (id === Math.floor(TOTAL / 10)) memory.warm = reading();
+        if (id === Math.floor(TOTAL / 2)) memory.mid = reading();
+      }
+    }),
+  );
   clearInterval(progress);
   clearInterval(sampler);
   const seconds = (Date.now() - t0) / 1000;
@@ -167,7 +204,9 @@ async function main(): Promise<number> {
   await server.close();
 
   const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
-  console.log(`requests: ${stats.done} in ${seconds.toFixed(1)} s (${(stats.done / seconds).toFixed(0)}/s), ${stats.ok} ok`);
+  console.log(
+    `requests: ${stats.done} in ${seconds.toFixed(1)} s (${(stats.done / seconds).toFixed(0)}/s), ${stats.ok} ok`,
+  );
   console.log(`errors by code: ${JSON.stringify(Object.fromEntries([...stats.errors].sort()))}`);
   console.log(`POSTs not retried on a socket the server closed: ${stats.staleNonIdempotent}`);
   console.log(`bytes verified: ${stats.bytesVerified} (${mib(stats.bytesVerified)})`);
@@ -175,22 +214,39 @@ async function main(): Promise<number> {
   const mid = memory.mid ?? warm;
   const end = memory.end;
   const at = (r: Reading): string => `rss ${mib(r.rss)} heap ${mib(r.heap)} buffers ${mib(r.buffers)}`;
-  console.log(`rss: start ${mib(memory.start)}, peak ${mib(memory.peak)}; ${gcForced ? "after a forced GC" : "no forced GC on this runtime"}: after warm-up (10%) ${at(warm)}, at 50% ${at(mid)}, end ${at(end)}`);
-  console.log(`sockets at the end: client pool ${JSON.stringify(poolAtEnd)} (then closed), server open ${serverOpen}, server accepted ${server.accepted}`);
+  console.log(
+    `rss: start ${mib(memory.start)}, peak ${mib(memory.peak)}; ${gcForced ? "after a forced GC" : "no forced GC on this runtime"}: after warm-up (10%) ${at(warm)}, at 50% ${at(mid)}, end ${at(end)}`,
+  );
+  console.log(
+    `sockets at the end: client pool ${JSON.stringify(poolAtEnd)} (then closed), server open ${serverOpen}, server accepted ${server.accepted}`,
+  );
   console.log(`server: request bodies wrong ${server.badBodies}, requests unparsable ${server.badRequests}`);
 
   const failures: string[] = [];
-  if (stats.wrongBodies.length) failures.push(`${stats.wrongBodies.length} wrong bodies:\n    ${stats.wrongBodies.filter(Boolean).join("\n    ")}`);
-  if (server.badBodies || server.badRequests) failures.push(`the server got ${server.badBodies} wrong request bodies and ${server.badRequests} unparsable requests`);
-  if (stats.unexpected.length) failures.push(`${stats.unexpected.length} unexpected outcomes:\n    ${stats.unexpected.filter(Boolean).join("\n    ")}`);
+  if (stats.wrongBodies.length)
+    failures.push(`${stats.wrongBodies.length} wrong bodies:\n    ${stats.wrongBodies.filter(Boolean).join("\n    ")}`);
+  if (server.badBodies || server.badRequests)
+    failures.push(
+      `the server got ${server.badBodies} wrong request bodies and ${server.badRequests} unparsable requests`,
+    );
+  if (stats.unexpected.length)
+    failures.push(
+      `${stats.unexpected.length} unexpected outcomes:\n    ${stats.unexpected.filter(Boolean).join("\n    ")}`,
+    );
   if (stats.hangs) failures.push(`${stats.hangs} requests outlived their ${DEADLINE} ms deadline`);
-  if (poolAtEnd.inUse !== 0 || poolAtEnd.queued !== 0) failures.push(`the pool still had ${poolAtEnd.inUse} in use and ${poolAtEnd.queued} queued after every request ended`);
+  if (poolAtEnd.inUse !== 0 || poolAtEnd.queued !== 0)
+    failures.push(
+      `the pool still had ${poolAtEnd.inUse} in use and ${poolAtEnd.queued} queued after every request ended`,
+    );
   if (serverOpen !== 0) failures.push(`${serverOpen} sockets still open on the server after pool.close()`);
   // Unbounded growth: past warm-up, memory may wobble with GC, not climb in both halves of the
   // run (a per-request leak), nor by hundreds of MiB overall.
-  const climbs = (a: Reading, b: Reading): boolean => b.heap - a.heap > 32 * MiB || b.buffers - a.buffers > 64 * MiB || b.rss - a.rss > 96 * MiB;
-  if (climbs(warm, mid) && climbs(mid, end)) failures.push(`memory climbs through the run: ${at(warm)} after warm-up, ${at(mid)} at 50%, ${at(end)} at the end`);
-  if (end.rss - warm.rss > 256 * MiB || memory.peak - warm.rss > 768 * MiB) failures.push(`RSS grew from ${mib(warm.rss)} after warm-up to ${mib(end.rss)} (peak ${mib(memory.peak)})`);
+  const climbs = (a: Reading, b: Reading): boolean =>
+    b.heap - a.heap > 32 * MiB || b.buffers - a.buffers > 64 * MiB || b.rss - a.rss > 96 * MiB;
+  if (climbs(warm, mid) && climbs(mid, end))
+    failures.push(`memory climbs through the run: ${at(warm)} after warm-up, ${at(mid)} at 50%, ${at(end)} at the end`);
+  if (end.rss - warm.rss > 256 * MiB || memory.peak - warm.rss > 768 * MiB)
+    failures.push(`RSS grew from ${mib(warm.rss)} after warm-up to ${mib(end.rss)} (peak ${mib(memory.peak)})`);
   if (failures.length) {
     console.log(`SOAK FAILED (seed ${SEED}):\n  ${failures.join("\n  ")}`);
     return 1;
@@ -199,7 +255,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  console.error("soak crashed:", e);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error("soak crashed:", e);
+    process.exit(1);
+  },
+);

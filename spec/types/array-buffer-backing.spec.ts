@@ -15,7 +15,8 @@ import { probe, serve } from "../http2/h2-server.ts";
 function assertPlain(b: Uint8Array, what: string): void {
   assert.ok(b instanceof Uint8Array, `${what} is a Uint8Array`);
   assert.equal(Object.prototype.toString.call(b.buffer), "[object ArrayBuffer]", `${what} is backed by an ArrayBuffer`);
-  if (typeof SharedArrayBuffer === "function") assert.ok(!(b.buffer instanceof SharedArrayBuffer), `${what} is not shared memory`);
+  if (typeof SharedArrayBuffer === "function")
+    assert.ok(!(b.buffer instanceof SharedArrayBuffer), `${what} is not shared memory`);
 }
 
 /** Reads a body stream to the end, checking each chunk. */
@@ -59,8 +60,12 @@ test("received bytes - chunks from body, iteration, bytes(), events and multipar
     assertPlain(await (await get(srv.url, { pool })).bytes(), "bytes()");
     const buffered = await get(srv.url, { pool, withBody: true });
     for await (const c of buffered) assertPlain(c, "a withBody chunk");
-    assert.equal(await readStream((await get(`${srv.url}/gzip`, { pool, decompress: true })).body!, "a decoded chunk"), text.length);
-    for await (const c of await get(`${srv.url}/gzip`, { pool, decompress: true })) assertPlain(c, "an iterated decoded chunk");
+    assert.equal(
+      await readStream((await get(`${srv.url}/gzip`, { pool, decompress: true })).body!, "a decoded chunk"),
+      text.length,
+    );
+    for await (const c of await get(`${srv.url}/gzip`, { pool, decompress: true }))
+      assertPlain(c, "an iterated decoded chunk");
     let data = 0;
     for await (const ev of await get(srv.url, { pool, async: true })) {
       if (ev.type === "data") {
@@ -135,7 +140,10 @@ test("received bytes - HTTP/2 body chunks are ArrayBuffer-backed", async (t) => 
   const pool = new Pool();
   try {
     const url = `http://127.0.0.1:${srv.port}/get?n=100000`;
-    assert.equal(await readStream((await get(url, { pool, http2PriorKnowledge: true })).body!, "an h2 body stream chunk"), 100000);
+    assert.equal(
+      await readStream((await get(url, { pool, http2PriorKnowledge: true })).body!, "an h2 body stream chunk"),
+      100000,
+    );
     for await (const c of await get(url, { pool, http2PriorKnowledge: true })) assertPlain(c, "an iterated h2 chunk");
     assertPlain(await (await get(url, { pool, http2PriorKnowledge: true })).bytes(), "h2 bytes()");
   } finally {

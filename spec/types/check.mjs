@@ -32,9 +32,14 @@ const SETUPS = [
     deps: ["typescript@5.9"],
     describe: (v) => `TypeScript ${v.typescript}, lib ES2023 + DOM, no Node types`,
     compilerOptions: {
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext",
-      lib: ["ES2023", "DOM", "DOM.Iterable", "DOM.AsyncIterable"], types: [],
-      strict: true, skipLibCheck: false, noEmit: true,
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2023", "DOM", "DOM.Iterable", "DOM.AsyncIterable"],
+      types: [],
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
     },
   },
   {
@@ -42,9 +47,14 @@ const SETUPS = [
     deps: ["typescript@6", "@types/node@24"],
     describe: (v) => `TypeScript ${v.typescript} + @types/node ${v["@types/node"]}, lib ES2023, no DOM`,
     compilerOptions: {
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext",
-      lib: ["ES2023"], types: ["node"],
-      strict: true, skipLibCheck: false, noEmit: true,
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2023"],
+      types: ["node"],
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
     },
   },
   {
@@ -54,11 +64,25 @@ const SETUPS = [
     describe: (v) => `TypeScript ${v.typescript} + @types/bun ${v["@types/bun"]}, bun init's tsconfig`,
     // `bun init`'s tsconfig.json as written by Bun 1.4, comments removed.
     compilerOptions: {
-      lib: ["ESNext"], target: "ESNext", module: "Preserve", moduleDetection: "force",
-      jsx: "react-jsx", allowJs: true, types: ["bun"],
-      moduleResolution: "bundler", allowImportingTsExtensions: true, verbatimModuleSyntax: true, noEmit: true,
-      strict: true, skipLibCheck: true, noFallthroughCasesInSwitch: true, noUncheckedIndexedAccess: true, noImplicitOverride: true,
-      noUnusedLocals: false, noUnusedParameters: false, noPropertyAccessFromIndexSignature: false,
+      lib: ["ESNext"],
+      target: "ESNext",
+      module: "Preserve",
+      moduleDetection: "force",
+      jsx: "react-jsx",
+      allowJs: true,
+      types: ["bun"],
+      moduleResolution: "bundler",
+      allowImportingTsExtensions: true,
+      verbatimModuleSyntax: true,
+      noEmit: true,
+      strict: true,
+      skipLibCheck: true,
+      noFallthroughCasesInSwitch: true,
+      noUncheckedIndexedAccess: true,
+      noImplicitOverride: true,
+      noUnusedLocals: false,
+      noUnusedParameters: false,
+      noPropertyAccessFromIndexSignature: false,
     },
   },
 ];
@@ -73,14 +97,20 @@ const INTERNAL_MEMBERS = {
 
 /** Every file under `dir` (relative paths, "/" separators). */
 function walk(dir) {
-  return readdirSync(dir, { recursive: true }).map((f) => String(f).split(sep).join("/")).filter((f) => statSync(join(dir, f)).isFile());
+  return readdirSync(dir, { recursive: true })
+    .map((f) => String(f).split(sep).join("/"))
+    .filter((f) => statSync(join(dir, f)).isFile());
 }
 
 /** Runs the build when dist/lib/index.d.ts is missing or older than lib/ or tsconfig.json. */
 function ensureBuilt() {
   const index = join(root, "dist", "lib", "index.d.ts");
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const sources = [join(root, "tsconfig.json"), join(root, "package.json"), ...walk(join(root, "lib")).map((f) => join(root, "lib", f))];
+  const sources = [
+    join(root, "tsconfig.json"),
+    join(root, "package.json"),
+    ...walk(join(root, "lib")).map((f) => join(root, "lib", f)),
+  ];
   if (built > 0 && sources.every((f) => statSync(f).mtimeMs <= built)) return;
   console.error("spec/types: dist is missing or older than lib/; running npm run build");
   const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
@@ -95,10 +125,19 @@ function ensureDeps(setup) {
   const dir = join(depsRoot, setup.name);
   const stamp = join(dir, ".installed");
   const want = setup.deps.join(" ");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && existsSync(join(dir, "node_modules", "typescript", "package.json"))) return dir;
+  if (
+    existsSync(stamp) &&
+    readFileSync(stamp, "utf8") === want &&
+    existsSync(join(dir, "node_modules", "typescript", "package.json"))
+  )
+    return dir;
   console.error(`spec/types: installing ${want} into ${dir.startsWith(root + sep) ? relative(root, dir) : dir}`);
   mkdirSync(dir, { recursive: true });
-  const r = spawnSync("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", ...setup.deps], { stdio: ["ignore", "ignore", "inherit"] });
+  const r = spawnSync(
+    "npm",
+    ["install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", ...setup.deps],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
   if (r.status !== 0) throw new Error(`npm install ${want} failed (exit ${r.status})`);
   writeFileSync(stamp, want);
   return dir;
@@ -140,7 +179,10 @@ function writeProject(dir, setup, cases) {
     cpSync(join(root, "dist", "lib", f), join(pkg, "dist", "lib", f));
   }
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: setup.compilerOptions, include: ["*.ts"] }, null, 2));
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: setup.compilerOptions, include: ["*.ts"] }, null, 2),
+  );
   for (const c of cases) writeFileSync(join(project, c.name), c.text);
   return project;
 }
@@ -164,14 +206,21 @@ function judge(project, cases, { code, out }) {
   const files = [];
   for (const line of out.split("\n")) {
     const m = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/.exec(line);
-    if (m) errors.push({ file: m[1], line: Number(m[2]), code: m[4], text: `${m[1]}(${m[2]},${m[3]}): ${m[4]} ${m[5]}` });
+    if (m)
+      errors.push({ file: m[1], line: Number(m[2]), code: m[4], text: `${m[1]}(${m[2]},${m[3]}): ${m[4]} ${m[5]}` });
     else if (/^error TS\d+/.test(line)) problems.push(line);
     else if (line.startsWith("/") || /^[A-Za-z]:[\\/]/.test(line)) files.push(line.trim());
   }
   // Everything the program loaded must come from this setup's folder, not from the repo's own node_modules.
   const base = dirname(project);
   for (const f of files) if (!resolve(f).startsWith(base + sep)) problems.push(`loaded from outside the setup: ${f}`);
-  if (!files.some((f) => f.includes(`node_modules${sep}hansom${sep}dist${sep}lib${sep}index.d.ts`) || f.includes("node_modules/hansom/dist/lib/index.d.ts"))) {
+  if (
+    !files.some(
+      (f) =>
+        f.includes(`node_modules${sep}hansom${sep}dist${sep}lib${sep}index.d.ts`) ||
+        f.includes("node_modules/hansom/dist/lib/index.d.ts"),
+    )
+  ) {
     problems.push("hansom did not resolve to node_modules/hansom/dist/lib/index.d.ts");
   }
   const byCase = new Map(cases.map((c) => [c.name, c]));
@@ -184,7 +233,8 @@ function judge(project, cases, { code, out }) {
   }
   for (const c of cases) {
     for (const [line, codes] of c.expected) {
-      if (!hit.has(`${c.name}:${line}`)) problems.push(`${c.name}(${line}): expected ${codes.length ? codes.join(" or ") : "an error"}, got none`);
+      if (!hit.has(`${c.name}:${line}`))
+        problems.push(`${c.name}(${line}): expected ${codes.length ? codes.join(" or ") : "an error"}, got none`);
     }
   }
   if (code !== 0 && errors.length === 0 && problems.length === 0) problems.push(`tsc exited ${code}:\n${out.trim()}`);
@@ -216,10 +266,14 @@ function scanDist() {
     if (text.includes("@internal")) problems.push(`${rel}: an @internal declaration was emitted (stripInternal off?)`);
     if (/\/\/\/\s*<reference/.test(text)) problems.push(`${rel}: a /// <reference> directive`);
     if (/["']node:|from "(fs|net|tls|stream|zlib|buffer)"/.test(text)) problems.push(`${rel}: imports a Node module`);
-    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "").replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const code = text
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\/\/.*$/gm, "")
+      .replace(/"(?:[^"\\]|\\.)*"/g, '""');
     if (/\bany\b/.test(code)) problems.push(`${rel}: an \`any\` in a public type`);
     for (const name of INTERNAL_MEMBERS[rel.replace(/^dist\/lib\//, "")] ?? []) {
-      if (new RegExp(`^\\s+(?:readonly\\s+)?${name}\\??\\s*[(:<]`, "m").test(code)) problems.push(`${rel}: declares the internal member ${name}`);
+      if (new RegExp(`^\\s+(?:readonly\\s+)?${name}\\??\\s*[(:<]`, "m").test(code))
+        problems.push(`${rel}: declares the internal member ${name}`);
     }
   }
   return { count: files.length, problems };
@@ -241,7 +295,9 @@ async function pooled(jobs, limit) {
 
 const started = Date.now();
 ensureBuilt();
-const caseFiles = readdirSync(casesDir).filter((f) => f.endsWith(".ts.txt")).sort();
+const caseFiles = readdirSync(casesDir)
+  .filter((f) => f.endsWith(".ts.txt"))
+  .sort();
 const cases = caseFiles.map(prepareCase);
 const mustFail = cases.reduce((n, c) => n + c.expected.size, 0);
 let passed = 0;
@@ -254,19 +310,33 @@ const report = (ok, label, detail, problems) => {
 };
 
 // Two at a time: the machine's cores are shared.
-const results = await pooled(SETUPS.map((setup) => async () => {
-  try {
-    const dir = ensureDeps(setup);
-    const project = writeProject(dir, setup, cases);
-    const problems = judge(project, cases, await tsc(dir, project));
-    return { setup, detail: setup.describe(versions(dir, setup)), problems };
-  } catch (e) {
-    return { setup, detail: "", problems: [String(e?.message ?? e)] };
-  }
-}), 2);
-for (const r of results) report(r.problems.length === 0, r.setup.name, `${r.detail}: ${cases.length} case files, ${mustFail} must-fail lines`, r.problems);
+const results = await pooled(
+  SETUPS.map((setup) => async () => {
+    try {
+      const dir = ensureDeps(setup);
+      const project = writeProject(dir, setup, cases);
+      const problems = judge(project, cases, await tsc(dir, project));
+      return { setup, detail: setup.describe(versions(dir, setup)), problems };
+    } catch (e) {
+      return { setup, detail: "", problems: [String(e?.message ?? e)] };
+    }
+  }),
+  2,
+);
+for (const r of results)
+  report(
+    r.problems.length === 0,
+    r.setup.name,
+    `${r.detail}: ${cases.length} case files, ${mustFail} must-fail lines`,
+    r.problems,
+  );
 const dist = scanDist();
-report(dist.problems.length === 0, "dist", `${dist.count} .d.ts files reachable from dist/lib/index.d.ts: no @internal member, no any, no Node import`, dist.problems);
+report(
+  dist.problems.length === 0,
+  "dist",
+  `${dist.count} .d.ts files reachable from dist/lib/index.d.ts: no @internal member, no any, no Node import`,
+  dist.problems,
+);
 console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

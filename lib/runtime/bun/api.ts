@@ -48,17 +48,24 @@ export interface BunHandlers {
  * to go but the process, so it becomes the socket's error and reaches the request.
  */
 export function guarded(h: BunHandlers, onThrow: (err: Error) => void): BunHandlers {
-  const wrap = <A extends unknown[]>(f: (...a: A) => void) => (...a: A): void => {
-    try {
-      f(...a);
-    } catch (err) {
-      onThrow(err instanceof Error ? err : new Error(String(err)));
-    }
-  };
+  const wrap =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        f(...a);
+      } catch (err) {
+        onThrow(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
   return {
     binaryType: h.binaryType,
-    open: wrap(h.open), handshake: wrap(h.handshake), data: wrap(h.data), drain: wrap(h.drain),
-    end: wrap(h.end), close: wrap(h.close), error: wrap(h.error), connectError: wrap(h.connectError),
+    open: wrap(h.open),
+    handshake: wrap(h.handshake),
+    data: wrap(h.data),
+    drain: wrap(h.drain),
+    end: wrap(h.end),
+    close: wrap(h.close),
+    error: wrap(h.error),
+    connectError: wrap(h.connectError),
   };
 }
-

@@ -166,7 +166,11 @@ export async function nodeTlsOver(under: RawSocket, spec: UpgradeSpec, what: str
   const options = nodeTlsOptions(spec);
   const name = options.servername ?? spec.host;
   const gate = new RawDuplex(under, Duplex);
-  const t = connect({ socket: gate.duplex, ...options, checkServerIdentity: (_h, cert) => checkServerIdentity(name, cert) });
+  const t = connect({
+    socket: gate.duplex,
+    ...options,
+    checkServerIdentity: (_h, cert) => checkServerIdentity(name, cert),
+  });
   return whenReady(t, {
     ready: "secureConnect",
     timeout: spec.timeout,
