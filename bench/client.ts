@@ -3,6 +3,7 @@
 // status and byte count, and prints one JSON line: its rate, its own CPU time per unit and its
 // peak RSS, plus the server's CPU over the measured window (a server near 100% would mean the
 // server, not the client, set the rate).
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { detectRuntime, loadPeer } from "./peers/index.ts";
 import type { Peer } from "./peers/peer.ts";
@@ -18,6 +19,8 @@ export interface ClientSpec {
   origin: string;
   serverPid: number;
   quick: boolean;
+  /** HTTP/2 workloads: the CA (PEM file) that signed the h2 server's certificate. */
+  caFile?: string;
 }
 
 /** What one client process reports. */
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   const w = workloads(spec.quick).find((x) => x.id === spec.workload);
   const counts = w?.regimes[spec.regime];
   if (!w || !counts) throw new Error(`no workload ${spec.workload} in regime ${spec.regime}`);
-  const peer = await loadPeer(spec.peer, spec.origin);
+  const peer = await loadPeer(spec.peer, spec.origin, spec.caFile ? readFileSync(spec.caFile, "utf8") : undefined);
   try {
     await runUnits(counts.warmup, w.concurrency, unitOf(peer, w, w.kind !== "get"));
     const unit = unitOf(peer, w, false);

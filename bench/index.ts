@@ -2,6 +2,8 @@
 // clients. `npm run bench` (Node 20), `npm run bench:deno`, `npm run bench:bun`.
 //   - one server process (bench/server.mjs, raw node:net, precomputed responses), always on
 //     Node 20 (`node` on PATH, or BENCH_NODE), pinned to core 1 with taskset where it exists;
+//     for the HTTP/2 workloads (H1, H2, run only when BENCH_WORKLOADS names them) a second one,
+//     bench/server-h2.mjs (node:http2 over TLS, h2 only), pinned the same way;
 //   - every measurement a fresh client process of the driver's own runtime, pinned to core 0,
 //     which measures itself (rate, CPU per unit, peak RSS) and prints one JSON line;
 //   - rounds interleaved: every client once per round, the order rotated each round, and each
@@ -16,7 +18,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { detectRuntime, PEERS, RAW, REFERENCE } from "./peers/index.ts";
+import { detectRuntime, H2_PEERS, PEERS, RAW, REFERENCE } from "./peers/index.ts";
 import { checkRawReader } from "./peers/raw-parse-check.ts";
 import { caseTables, hansomSummary, preamble } from "./report.ts";
 import type { Row, RunResults } from "./results.ts";
@@ -66,38 +68,63 @@ function clientCommand(spec: ClientSpec): string[] {
   return [process.execPath, clientScript, json];
 }
 
+/** The TLS fixtures the HTTP/2 server and its clients use (a private CA, a 127.0.0.1 leaf). */
+const tlsDir = `${benchDir}../spec/fixtures/tls`;
+
 interface Server {
   origin: string;
   pid: number;
   version: string;
+  /** The HTTP/2 server's counts so far (sessions, streams, connections refused for no h2). */
+  stats(): Promise<H2Stats>;
   stop(): void;
 }
 
-/** Starts bench/server.mjs on Node 20, pinned to core 1, and waits for its port. */
-async function startServer(): Promise<Server> {
+interface H2Stats {
+  sessions: number;
+  streams: number;
+  refused: number;
+}
+
+/** Starts `script` (server.mjs, or server-h2.mjs over TLS) on Node 20, pinned to core 1, and waits for its port. */
+async function startServer(script: string, h2 = false): Promise<Server> {
   const version = spawnSync(NODE, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
   if (!version) throw new Error(`bench: cannot run ${NODE} (the server runs on Node 20; set BENCH_NODE)`);
   if (!version.startsWith("v20.")) console.error(`bench: the server runs on ${NODE} ${version}, not Node 20`);
-  const [cmd, ...args] = pin(1, [NODE, `${benchDir}server.mjs`]);
+  const [cmd, ...args] = pin(1, [NODE, `${benchDir}${script}`, ...(h2 ? [tlsDir] : [])]);
   const child = spawn(cmd!, args, { stdio: ["pipe", "pipe", "inherit"] });
+  // Lines from the server's stdout: its port first, then one per "stats" asked for.
+  const waiting: Array<(line: string) => void> = [];
+  let out = "";
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (s: string) => {
+    out += s;
+    let i;
+    while ((i = out.indexOf("\n")) >= 0) {
+      const line = out.slice(0, i);
+      out = out.slice(i + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  const nextLine = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
   const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`bench server exited early (code ${code})`)));
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (s: string) => {
-      out += s;
-      if (out.includes("\n")) resolve(Number(out.slice(0, out.indexOf("\n"))));
-    });
+    nextLine().then((l) => resolve(Number(l)), reject);
   });
   child.removeAllListeners("exit");
   // taskset execs the command, so this pid is the server's own.
   const allowed = readFileSync(`/proc/${child.pid}/status`, "utf8").match(/Cpus_allowed_list:\s+(\S+)/)?.[1];
   if (hasTaskset && allowed !== "1") throw new Error(`bench: the server is not pinned to core 1 (allowed: ${allowed})`);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${h2 ? "https" : "http"}://127.0.0.1:${port}`,
     pid: child.pid!,
     version,
+    stats() {
+      const line = nextLine();
+      child.stdin!.write("stats\n");
+      return line.then((l) => JSON.parse(l) as H2Stats);
+    },
     stop() {
       child.stdin!.end(); // the server exits when its stdin closes
       child.kill();
@@ -130,6 +157,9 @@ interface Case {
   workload: string;
   title: string;
   regime: Regime;
+  h2: boolean;
+  /** Requests each client run makes (warm-up and measured), which the h2 server must have seen as streams. */
+  units: number;
 }
 
 async function main(): Promise<void> {
@@ -138,56 +168,75 @@ async function main(): Promise<void> {
   const reference = REFERENCE[runtime];
   const raw = RAW[runtime];
   const onlyPeers = list("BENCH_PEERS");
-  const peers = PEERS[runtime].filter((p) => !onlyPeers || p === reference || p === raw || onlyPeers.includes(p));
+  const keep = (p: string): boolean => !onlyPeers || p === reference || p === raw || onlyPeers.includes(p);
+  const peers = PEERS[runtime].filter(keep);
+  const h2Peers = H2_PEERS[runtime].filter(keep);
   const onlyWorkloads = list("BENCH_WORKLOADS")?.map((w) => w.toUpperCase());
   const onlyRegimes = list("BENCH_REGIMES");
   const cases: Case[] = [];
   for (const w of workloads(QUICK)) {
-    if (onlyWorkloads && !onlyWorkloads.includes(w.id)) continue;
-    for (const regime of Object.keys(w.regimes) as Regime[]) {
-      if (!onlyRegimes || onlyRegimes.includes(regime)) cases.push({ workload: w.id, title: w.title, regime });
+    if (onlyWorkloads ? !onlyWorkloads.includes(w.id) : w.optIn) continue;
+    for (const [regime, n] of Object.entries(w.regimes) as Array<[Regime, { warmup: number; count: number }]>) {
+      if (!onlyRegimes || onlyRegimes.includes(regime)) cases.push({ workload: w.id, title: w.title, regime, h2: w.protocol === "h2", units: n.warmup + n.count });
     }
   }
   checkRawReader();
-  const server = await startServer();
+  const h1Server = cases.some((c) => !c.h2) ? await startServer("server.mjs") : undefined;
+  const h2Server = cases.some((c) => c.h2) ? await startServer("server-h2.mjs", true) : undefined;
+  const server = (h1Server ?? h2Server)!;
+  const peersOf = (c: Case): string[] => (c.h2 ? h2Peers : peers);
   const version = versionOf();
-  console.error(`bench: ${version}, ${peers.length} clients x ${cases.length} cases x ${ROUNDS} rounds, server ${server.origin} (Node ${server.version})${hasTaskset ? ", pinned" : ", NOT pinned (no taskset)"}`);
+  console.error(`bench: ${version}, ${new Set(cases.flatMap(peersOf)).size} clients x ${cases.length} cases x ${ROUNDS} rounds, server ${[h1Server, h2Server].filter(Boolean).map((s) => s!.origin).join(" and ")} (Node ${server.version})${hasTaskset ? ", pinned" : ", NOT pinned (no taskset)"}`);
 
   // results[case][peer] = one entry per round (a result, or an error message)
   const results = new Map<string, Map<string, Array<ClientResult | string>>>();
   const key = (c: Case): string => `${c.workload}|${c.regime}`;
-  for (const c of cases) results.set(key(c), new Map(peers.map((p) => [p, []])));
+  for (const c of cases) results.set(key(c), new Map(peersOf(c).map((p) => [p, []])));
   let failures = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of cases) {
-        for (let i = 0; i < peers.length; i++) {
-          const peer = peers[(i + round) % peers.length]!;
-          const spec: ClientSpec = { peer, workload: c.workload, regime: c.regime, origin: server.origin, serverPid: server.pid, quick: QUICK };
-          const r = await runClient(spec);
+        const these = peersOf(c);
+        const srv = c.h2 ? h2Server! : h1Server!;
+        for (let i = 0; i < these.length; i++) {
+          const peer = these[(i + round) % these.length]!;
+          const spec: ClientSpec = { peer, workload: c.workload, regime: c.regime, origin: srv.origin, serverPid: srv.pid, quick: QUICK, ...(c.h2 ? { caFile: `${tlsDir}/ca.pem` } : {}) };
+          const before = c.h2 ? await srv.stats() : undefined;
+          let r = await runClient(spec);
+          let h2Note = "";
+          if (before && typeof r === "object") {
+            // The h2 server refuses anything but ALPN h2, so every request it saw was a stream; a
+            // client that sent fewer, or was refused, did not do the workload over HTTP/2.
+            const after = await srv.stats();
+            const sessions = after.sessions - before.sessions;
+            const streams = after.streams - before.streams;
+            if (after.refused > before.refused || streams < c.units) r = `not HTTP/2: ${streams} h2 streams for ${c.units} requests, ${after.refused - before.refused} connection(s) refused for no h2`;
+            else h2Note = `, ${sessions} h2 session(s), ${streams} streams`;
+          }
           results.get(key(c))!.get(peer)!.push(r);
           if (typeof r === "string") {
             failures++;
             console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: FAILED ${r}`);
           } else {
             if (hasTaskset && r.cpus !== "0") throw new Error(`bench: client not pinned to core 0 (allowed: ${r.cpus})`);
-            console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: ${Math.round(r.rate)} ${r.unit}, ${r.cpu.toFixed(1)} ${r.cpuUnit}, ${r.rssMiB.toFixed(0)} MiB, server ${Math.round(r.serverBusy * 100)}%`);
+            console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: ${Math.round(r.rate)} ${r.unit}, ${r.cpu.toFixed(1)} ${r.cpuUnit}, ${r.rssMiB.toFixed(0)} MiB, server ${Math.round(r.serverBusy * 100)}%${h2Note}`);
           }
         }
       }
     }
   } finally {
-    server.stop();
+    h1Server?.stop();
+    h2Server?.stop();
   }
 
   const rows: Row[] = [];
   for (const c of cases) {
     const byPeer = results.get(key(c))!;
     const ok = (p: string, round: number): ClientResult | undefined => {
-      const r = byPeer.get(p)![round];
+      const r = byPeer.get(p)?.[round];
       return typeof r === "object" ? r : undefined;
     };
-    for (const peer of peers) {
+    for (const peer of peersOf(c)) {
       const mine = byPeer.get(peer)!.filter((r): r is ClientResult => typeof r === "object");
       const perRound = (f: (me: ClientResult, other: ClientResult) => number, other: string): number[] =>
         Array.from({ length: ROUNDS }, (_, i) => {
@@ -227,7 +276,7 @@ async function main(): Promise<void> {
     quick: QUICK,
     reference,
     raw,
-    peers,
+    peers: [...new Set(cases.flatMap(peersOf))],
     rows,
     seconds: (performance.now() - started) / 1000,
   };

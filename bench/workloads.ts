@@ -2,7 +2,8 @@
 // Small responses run in two regimes, because a short run is mostly JIT warm-up:
 //   cold    a fresh process: a short warm-up, then its first requests (CLIs, serverless)
 //   steady  a long warm-up, then the measured requests (long-lived servers)
-// The bulk transfers (C, D) are measured once warm, per GiB.
+// The bulk transfers (C, D, H2) are measured once warm, per GiB. H1 and H2 are over HTTP/2, run
+// only when BENCH_WORKLOADS names them.
 
 export type Regime = "cold" | "steady" | "bulk";
 
@@ -23,6 +24,10 @@ export interface Workload {
   /** Requests in flight at once. */
   concurrency: number;
   regimes: Partial<Record<Regime, Counts>>;
+  /** "h2": run against the HTTP/2 server (bench/server-h2.mjs) by the HTTP/2 clients only. */
+  protocol?: "h2";
+  /** Run only when BENCH_WORKLOADS names it (kept out of the default set). */
+  optIn?: boolean;
   /** Bulk only: the path and bytes of each warm-up transfer. */
   warmPath?: string;
   warmBytes?: number;
@@ -66,6 +71,16 @@ export function workloads(quick: boolean): Workload[] {
     {
       id: "F", title: `sequential GETs of ${CHUNKED_KIB} KiB chunked responses, 1 KiB chunks`, kind: "get", path: `/chunked?kib=${CHUNKED_KIB}`, bytes: CHUNKED_KIB * 1024, concurrency: 1,
       regimes: { cold: q({ warmup: 500, count: 5_000 }, { warmup: 10, count: 50 }), steady: q({ warmup: 5_000, count: 5_000 }, { warmup: 50, count: 100 }) },
+    },
+    {
+      id: "H1", title: "100 concurrent small GETs over one h2 connection", kind: "get", path: "/small", bytes: SMALL_BODY_BYTES, concurrency: 100,
+      protocol: "h2", optIn: true,
+      regimes: { cold: q({ warmup: 500, count: 10_000 }, { warmup: 200, count: 1_000 }), steady: q({ warmup: 20_000, count: 100_000 }, { warmup: 2_000, count: 4_000 }) },
+    },
+    {
+      id: "H2", title: "256 MiB download over h2, read with for await", kind: "download", path: `/download?bytes=${download}`, bytes: download, concurrency: 1,
+      protocol: "h2", optIn: true, warmPath: `/download?bytes=${warm}`, warmBytes: warm,
+      regimes: { bulk: q({ warmup: 2, count: 4 }, { warmup: 1, count: 2 }) },
     },
   ];
 }

@@ -40,7 +40,23 @@ export function fetchPeer(name: string, origin: string, fetch: FetchFn, init: Re
   };
 }
 
-/** This runtime's global fetch, with its default keep-alive connection handling. */
-export function globalFetchPeer(origin: string): Peer {
-  return fetchPeer("fetch", origin, globalThis.fetch as unknown as FetchFn);
+/** The part of Deno's API used for an h2 client that trusts the bench CA. */
+interface DenoHttp {
+  createHttpClient(o: { caCerts: string[]; http2: boolean; http1: boolean }): { close(): void };
+}
+
+/**
+ * This runtime's global fetch, with its default keep-alive connection handling. Over https
+ * (HTTP/2): on Deno through a client that trusts `ca` and speaks only h2; on Bun with its own
+ * `protocol: "http2"` and `tls: { ca }` (its fetch offers only http/1.1 by ALPN without them).
+ */
+export function globalFetchPeer(origin: string, ca?: string): Peer {
+  const fetch = globalThis.fetch as unknown as FetchFn;
+  const deno = (globalThis as { Deno?: DenoHttp }).Deno;
+  if (origin.startsWith("https:") && deno && ca) {
+    const client = deno.createHttpClient({ caCerts: [ca], http2: true, http1: false });
+    return fetchPeer("fetch", origin, fetch, { client }, async () => client.close());
+  }
+  if (origin.startsWith("https:") && "Bun" in globalThis) return fetchPeer("fetch", origin, fetch, { protocol: "http2", tls: { ca } });
+  return fetchPeer("fetch", origin, fetch);
 }

@@ -3,10 +3,20 @@ import { fetchPeer } from "./fetch.ts";
 import { expect200, MAX_CONNECTIONS, uploadCount } from "./peer.ts";
 import type { Peer } from "./peer.ts";
 
-/** undici.request with a Pool of MAX_CONNECTIONS for the one origin. */
-export async function undiciRequestPeer(origin: string): Promise<Peer> {
+/**
+ * The dispatcher for `origin`: a Pool of MAX_CONNECTIONS, or for https (HTTP/2) one Client with
+ * allowH2, since one h2 connection carries every request (streams limited by the server).
+ */
+async function dispatcherFor(origin: string, ca?: string): Promise<import("undici").Dispatcher> {
   const undici = await import("undici");
-  const pool = new undici.Pool(origin, { connections: MAX_CONNECTIONS });
+  if (!origin.startsWith("https:")) return new undici.Pool(origin, { connections: MAX_CONNECTIONS });
+  return new undici.Client(origin, { allowH2: true, maxConcurrentStreams: 256, connect: { ca } });
+}
+
+/** undici.request with a Pool of MAX_CONNECTIONS for the one origin (an h2 Client for https). */
+export async function undiciRequestPeer(origin: string, ca?: string): Promise<Peer> {
+  const undici = await import("undici");
+  const pool = await dispatcherFor(origin, ca);
   const name = "undici.request";
   return {
     name,
@@ -32,10 +42,10 @@ export async function undiciRequestPeer(origin: string): Promise<Peer> {
   };
 }
 
-/** undici.fetch with a Pool of MAX_CONNECTIONS as its dispatcher. */
-export async function undiciFetchPeer(origin: string): Promise<Peer> {
+/** undici.fetch with a Pool of MAX_CONNECTIONS (an h2 Client for https) as its dispatcher. */
+export async function undiciFetchPeer(origin: string, ca?: string): Promise<Peer> {
   const undici = await import("undici");
-  const pool = new undici.Pool(origin, { connections: MAX_CONNECTIONS });
+  const pool = await dispatcherFor(origin, ca);
   const fetch = undici.fetch as unknown as Parameters<typeof fetchPeer>[2];
   return fetchPeer("undici.fetch", origin, fetch, { dispatcher: pool }, () => pool.close());
 }
