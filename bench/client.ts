@@ -48,7 +48,8 @@ const UPLOAD_CHUNK = new Uint8Array(64 * 1024).fill(0x62);
 /** An async generator of `total` bytes in 64 KiB chunks (the same bytes each time: never mutated). */
 function uploadBody(total: number): () => AsyncGenerator<Uint8Array> {
   return async function* () {
-    for (let left = total; left > 0; left -= UPLOAD_CHUNK.length) yield left >= UPLOAD_CHUNK.length ? UPLOAD_CHUNK : UPLOAD_CHUNK.subarray(0, left);
+    for (let left = total; left > 0; left -= UPLOAD_CHUNK.length)
+      yield left >= UPLOAD_CHUNK.length ? UPLOAD_CHUNK : UPLOAD_CHUNK.subarray(0, left);
   };
 }
 

@@ -35,9 +35,13 @@ const server = http.createServer((req, res) => {
   } else if (url.pathname === "/multipart") {
     const b = "demo-boundary";
     res.setHeader("content-type", `multipart/mixed; boundary=${b}`);
-    res.end(`--${b}\r\ncontent-type: text/plain\r\n\r\nfirst part\r\n--${b}\r\ncontent-type: application/json\r\n\r\n{"second":true}\r\n--${b}--\r\n`);
+    res.end(
+      `--${b}\r\ncontent-type: text/plain\r\n\r\nfirst part\r\n--${b}\r\ncontent-type: application/json\r\n\r\n{"second":true}\r\n--${b}--\r\n`,
+    );
   } else if (url.pathname === "/gzip") {
-    res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(gzipSync("this text travelled gzipped\n".repeat(4)));
+    res
+      .writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" })
+      .end(gzipSync("this text travelled gzipped\n".repeat(4)));
   } else if (url.pathname === "/flaky") {
     if (flaky++ === 0) res.writeHead(503, { "retry-after": "0" }).end("try again");
     else res.end(`ok after ${flaky} attempts`);
@@ -79,18 +83,35 @@ try {
   }
 
   say("The body as a ReadableStream through a TransformStream");
-  const upper = (await hansom.get(`${base}/stream`, { pool })).body!
-    .pipeThrough(new TextDecoderStream())
+  const upper = (await hansom.get(`${base}/stream`, { pool }))
+    .body!.pipeThrough(new TextDecoderStream())
     .pipeThrough(new TransformStream<string, string>({ transform: (s, c) => c.enqueue(s.toUpperCase()) }));
   for await (const s of upper) process.stdout.write(`   ${s}`);
 
   say("Redirects followed, the chain kept");
   const r = await hansom.get(`${base}/redirect`, { pool, followRedirect: true });
-  console.log(r.status, r.url, r.redirects.map((x) => `${x.status} -> ${x.url}`), await r.json());
+  console.log(
+    r.status,
+    r.url,
+    r.redirects.map((x) => `${x.status} -> ${x.url}`),
+    await r.json(),
+  );
 
   say("POST of a form, and of a multipart body with a known length");
   console.log(await (await hansom.post(`${base}/upload`, { pool, body: { form: { a: "1", b: "x y" } } })).json());
-  console.log(await (await hansom.post(`${base}/upload`, { pool, body: { multipart: [{ name: "field", value: "v" }, { name: "blob", value: new Uint8Array(1000), headers: { "x-note": "bytes" } }] } })).json());
+  console.log(
+    await (
+      await hansom.post(`${base}/upload`, {
+        pool,
+        body: {
+          multipart: [
+            { name: "field", value: "v" },
+            { name: "blob", value: new Uint8Array(1000), headers: { "x-note": "bytes" } },
+          ],
+        },
+      })
+    ).json(),
+  );
 
   say("A streamed request body through a RequestHandle");
   const h = await hansom.request("POST", `${base}/upload`, { pool, body: "stream" });
@@ -99,22 +120,37 @@ try {
 
   say("Streamed multipart send, boundary from boundary()");
   const b = boundary();
-  const mh = await hansom.request("POST", `${base}/upload`, { pool, body: "stream", headers: { "content-type": `multipart/form-data; boundary=${b}` } });
+  const mh = await hansom.request("POST", `${base}/upload`, {
+    pool,
+    body: "stream",
+    headers: { "content-type": `multipart/form-data; boundary=${b}` },
+  });
   await mh.writeMultipart({ type: "data", name: "greeting", content: "hello" });
   await mh.writeMultipart({ type: "eof" });
   console.log(await (await mh.response()).json());
 
   say("Reading a multipart response as events");
   const mp = await hansom.get(`${base}/multipart`, { pool });
-  for await (const ev of mp.multipart()) console.log("  ", ev.type, ev.type === "body" ? new TextDecoder().decode(ev.chunk) : ev.type === "headers" ? ev.headers : "");
+  for await (const ev of mp.multipart())
+    console.log(
+      "  ",
+      ev.type,
+      ev.type === "body" ? new TextDecoder().decode(ev.chunk) : ev.type === "headers" ? ev.headers : "",
+    );
 
   say("Async mode: the response as events");
   const events = await hansom.request("GET", `${base}/stream`, { pool, async: true });
-  for await (const ev of events) console.log("  ", ev.type, ev.type === "data" ? ev.chunk.byteLength : ev.type === "status" ? ev.status : "");
+  for await (const ev of events)
+    console.log("  ", ev.type, ev.type === "data" ? ev.chunk.byteLength : ev.type === "status" ? ev.status : "");
 
   say("One Connection, requests in sequence (hackney connect/send_request)");
   const conn = await hansom.connect(base);
-  for (const p of ["/a", "/b"]) console.log("  ", (await (await conn.request("GET", p)).json<{ query: string }>()), (await conn.request("HEAD", p)).status);
+  for (const p of ["/a", "/b"])
+    console.log(
+      "  ",
+      await (await conn.request("GET", p)).json<{ query: string }>(),
+      (await conn.request("HEAD", p)).status,
+    );
   console.log("   peer", conn.peer);
   await conn.close();
 
@@ -140,11 +176,19 @@ try {
 
   say("A CookieJar: the cookie set on a redirect is sent on the next hop");
   const jar = new CookieJar();
-  console.log("  ", await (await hansom.get(`${base}/login`, { pool, followRedirect: true, cookieJar: jar })).text(), "| jar:", jar.getCookieString(base));
+  console.log(
+    "  ",
+    await (await hansom.get(`${base}/login`, { pool, followRedirect: true, cookieJar: jar })).text(),
+    "| jar:",
+    jar.getCookieString(base),
+  );
 
   say("json, query and throwHttpErrors");
   console.log("  ", await (await hansom.post(`${base}/upload`, { pool, json: { a: 1, list: [1, 2] } })).json());
-  console.log("  ", (await (await hansom.get(`${base}/hello`, { pool, query: { page: 2, q: "a b" } })).json<{ query: string }>()).query);
+  console.log(
+    "  ",
+    (await (await hansom.get(`${base}/hello`, { pool, query: { page: 2, q: "a b" } })).json<{ query: string }>()).query,
+  );
   try {
     await hansom.get(`${base}/missing`, { pool, throwHttpErrors: true });
   } catch (e) {
@@ -159,7 +203,11 @@ try {
   console.log("  ", await (await hansom.get(`${base}/echo-header`, { pool, middleware: [tag] })).text());
 
   say("mockOrigin: answers from code, no socket opened");
-  const mock = mockOrigin("http://api.test", (req) => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ mocked: req.url }) }));
+  const mock = mockOrigin("http://api.test", (req) => ({
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ mocked: req.url }),
+  }));
   try {
     console.log("  ", await (await hansom.get("http://api.test/users?id=7")).json(), "| calls:", mock.calls.length);
   } finally {

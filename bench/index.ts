@@ -39,7 +39,11 @@ const resultsDir = `${benchDir}results/`;
 const CLIENT_TIMEOUT_MS = 10 * 60_000;
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
-const list = (name: string): string[] | undefined => env(name)?.split(",").map((s) => s.trim()).filter(Boolean);
+const list = (name: string): string[] | undefined =>
+  env(name)
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 const QUICK = env("BENCH_QUICK") === "1";
 // A smoke run needs one round; a measured one at least three for a median.
 const ROUNDS = Math.max(1, Number(env("BENCH_ROUNDS")) || (QUICK ? 1 : 3));
@@ -99,7 +103,7 @@ async function startServer(script: string, h2 = false): Promise<Server> {
   child.stdout!.setEncoding("utf8");
   child.stdout!.on("data", (s: string) => {
     out += s;
-    let i;
+    let i: number;
     while ((i = out.indexOf("\n")) >= 0) {
       const line = out.slice(0, i);
       out = out.slice(i + 1);
@@ -147,7 +151,13 @@ function runClient(spec: ClientSpec): Promise<ClientResult | string> {
       clearTimeout(timer);
       const line = out.trim().split("\n").pop() ?? "";
       if (code === 0 && line.startsWith("{")) return resolve(JSON.parse(line) as ClientResult);
-      const why = err.trim().split("\n").find((l) => /error/i.test(l)) ?? err.trim().split("\n")[0] ?? "";
+      const why =
+        err
+          .trim()
+          .split("\n")
+          .find((l) => /error/i.test(l)) ??
+        err.trim().split("\n")[0] ??
+        "";
       resolve(`exit ${code ?? signal}${why ? `: ${why.slice(0, 200)}` : ""}`);
     });
   });
@@ -177,7 +187,8 @@ async function main(): Promise<void> {
   for (const w of workloads(QUICK)) {
     if (onlyWorkloads ? !onlyWorkloads.includes(w.id) : w.optIn) continue;
     for (const [regime, n] of Object.entries(w.regimes) as Array<[Regime, { warmup: number; count: number }]>) {
-      if (!onlyRegimes || onlyRegimes.includes(regime)) cases.push({ workload: w.id, title: w.title, regime, h2: w.protocol === "h2", units: n.warmup + n.count });
+      if (!onlyRegimes || onlyRegimes.includes(regime))
+        cases.push({ workload: w.id, title: w.title, regime, h2: w.protocol === "h2", units: n.warmup + n.count });
     }
   }
   checkRawReader();
@@ -186,7 +197,15 @@ async function main(): Promise<void> {
   const server = (h1Server ?? h2Server)!;
   const peersOf = (c: Case): string[] => (c.h2 ? h2Peers : peers);
   const version = versionOf();
-  console.error(`bench: ${version}, ${new Set(cases.flatMap(peersOf)).size} clients x ${cases.length} cases x ${ROUNDS} rounds, server ${[h1Server, h2Server].filter(Boolean).map((s) => s!.origin).join(" and ")} (Node ${server.version})${hasTaskset ? ", pinned" : ", NOT pinned (no taskset)"}`);
+  console.error(
+    `bench: ${version}, ${new Set(cases.flatMap(peersOf)).size} clients x ${cases.length} cases x ${ROUNDS} rounds, server ${[
+      h1Server,
+      h2Server,
+    ]
+      .filter(Boolean)
+      .map((s) => s!.origin)
+      .join(" and ")} (Node ${server.version})${hasTaskset ? ", pinned" : ", NOT pinned (no taskset)"}`,
+  );
 
   // results[case][peer] = one entry per round (a result, or an error message)
   const results = new Map<string, Map<string, Array<ClientResult | string>>>();
@@ -200,7 +219,15 @@ async function main(): Promise<void> {
         const srv = c.h2 ? h2Server! : h1Server!;
         for (let i = 0; i < these.length; i++) {
           const peer = these[(i + round) % these.length]!;
-          const spec: ClientSpec = { peer, workload: c.workload, regime: c.regime, origin: srv.origin, serverPid: srv.pid, quick: QUICK, ...(c.h2 ? { caFile: `${tlsDir}/ca.pem` } : {}) };
+          const spec: ClientSpec = {
+            peer,
+            workload: c.workload,
+            regime: c.regime,
+            origin: srv.origin,
+            serverPid: srv.pid,
+            quick: QUICK,
+            ...(c.h2 ? { caFile: `${tlsDir}/ca.pem` } : {}),
+          };
           const before = c.h2 ? await srv.stats() : undefined;
           let r = await runClient(spec);
           let h2Note = "";
@@ -210,7 +237,8 @@ async function main(): Promise<void> {
             const after = await srv.stats();
             const sessions = after.sessions - before.sessions;
             const streams = after.streams - before.streams;
-            if (after.refused > before.refused || streams < c.units) r = `not HTTP/2: ${streams} h2 streams for ${c.units} requests, ${after.refused - before.refused} connection(s) refused for no h2`;
+            if (after.refused > before.refused || streams < c.units)
+              r = `not HTTP/2: ${streams} h2 streams for ${c.units} requests, ${after.refused - before.refused} connection(s) refused for no h2`;
             else h2Note = `, ${sessions} h2 session(s), ${streams} streams`;
           }
           results.get(key(c))!.get(peer)!.push(r);
@@ -218,8 +246,11 @@ async function main(): Promise<void> {
             failures++;
             console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: FAILED ${r}`);
           } else {
-            if (hasTaskset && r.cpus !== "0") throw new Error(`bench: client not pinned to core 0 (allowed: ${r.cpus})`);
-            console.error(`round ${round + 1} ${c.workload} ${c.regime} ${peer}: ${Math.round(r.rate)} ${r.unit}, ${r.cpu.toFixed(1)} ${r.cpuUnit}, ${r.rssMiB.toFixed(0)} MiB, server ${Math.round(r.serverBusy * 100)}%${h2Note}`);
+            if (hasTaskset && r.cpus !== "0")
+              throw new Error(`bench: client not pinned to core 0 (allowed: ${r.cpus})`);
+            console.error(
+              `round ${round + 1} ${c.workload} ${c.regime} ${peer}: ${Math.round(r.rate)} ${r.unit}, ${r.cpu.toFixed(1)} ${r.cpuUnit}, ${r.rssMiB.toFixed(0)} MiB, server ${Math.round(r.serverBusy * 100)}%${h2Note}`,
+            );
           }
         }
       }

@@ -44,16 +44,36 @@ export function caseTables(run: RunResults): string {
     out.push("");
     out.push(
       markdown(
-        ["client", `${first.unit} (min–max)`, `× ${run.reference}`, `× ${run.raw}`, `CPU ${first.cpuUnit}`, `CPU × ${run.raw}`, "peak RSS MiB", `RSS × ${run.raw}`],
+        [
+          "client",
+          `${first.unit} (min–max)`,
+          `× ${run.reference}`,
+          `× ${run.raw}`,
+          `CPU ${first.cpuUnit}`,
+          `CPU × ${run.raw}`,
+          "peak RSS MiB",
+          `RSS × ${run.raw}`,
+        ],
         rows.map((r) =>
           r.rounds === 0
             ? [r.peer, `failed: ${r.errors[0] ?? "?"}`, "", "", "", "", "", ""]
-            : [r.peer, withRange(r.rate), ratioRange(r.vsReference), ratioRange(r.vsRaw), num(r.cpu.median), ratio(r.cpuVsRaw), num(r.rssMiB.median), ratio(r.rssVsRaw)],
+            : [
+                r.peer,
+                withRange(r.rate),
+                ratioRange(r.vsReference),
+                ratioRange(r.vsRaw),
+                num(r.cpu.median),
+                ratio(r.cpuVsRaw),
+                num(r.rssMiB.median),
+                ratio(r.rssVsRaw),
+              ],
         ),
       ),
     );
     out.push("");
-    out.push(`Server CPU over the measured windows: at most ${Number.isFinite(busy) ? Math.round(busy * 100) : "?"}% of its core.${rows.some((r) => r.errors.length) ? ` Failures: ${rows.flatMap((r) => r.errors.map((e) => `${r.peer}: ${e}`)).join("; ")}` : ""}`);
+    out.push(
+      `Server CPU over the measured windows: at most ${Number.isFinite(busy) ? Math.round(busy * 100) : "?"}% of its core.${rows.some((r) => r.errors.length) ? ` Failures: ${rows.flatMap((r) => r.errors.map((e) => `${r.peer}: ${e}`)).join("; ")}` : ""}`,
+    );
     out.push("");
   }
   return out.join("\n");
@@ -63,10 +83,28 @@ export function caseTables(run: RunResults): string {
 export function hansomSummary(run: RunResults): string {
   const rows = run.rows.filter((r) => r.peer === "hansom");
   return markdown(
-    ["case", "hansom rate", `× ${run.reference}`, `× ${run.raw}`, "hansom CPU", `${run.raw} CPU`, `CPU × ${run.raw}`, `RSS × ${run.raw}`],
+    [
+      "case",
+      "hansom rate",
+      `× ${run.reference}`,
+      `× ${run.raw}`,
+      "hansom CPU",
+      `${run.raw} CPU`,
+      `CPU × ${run.raw}`,
+      `RSS × ${run.raw}`,
+    ],
     rows.map((r) => {
       const raw = run.rows.find((x) => x.peer === run.raw && x.workload === r.workload && x.regime === r.regime);
-      return [caseName(r), `${num(r.rate.median)} ${r.unit}`, ratio(r.vsReference), ratio(r.vsRaw), `${num(r.cpu.median)} ${r.cpuUnit}`, raw ? `${num(raw.cpu.median)}` : "-", ratio(r.cpuVsRaw), ratio(r.rssVsRaw)];
+      return [
+        caseName(r),
+        `${num(r.rate.median)} ${r.unit}`,
+        ratio(r.vsReference),
+        ratio(r.vsRaw),
+        `${num(r.cpu.median)} ${r.cpuUnit}`,
+        raw ? `${num(raw.cpu.median)}` : "-",
+        ratio(r.cpuVsRaw),
+        ratio(r.rssVsRaw),
+      ];
     }),
   );
 }
@@ -82,9 +120,20 @@ export function preamble(run: RunResults): string {
 /** Clients by cases, compactly: the rate and its ratio to the reference, then CPU and RSS. */
 export function compactTables(run: RunResults): string {
   const cases = [...new Set(run.rows.map((r) => `${r.workload}|${r.regime}`))];
-  const find = (peer: string, c: string): Row | undefined => run.rows.find((r) => r.peer === peer && `${r.workload}|${r.regime}` === c);
+  const find = (peer: string, c: string): Row | undefined =>
+    run.rows.find((r) => r.peer === peer && `${r.workload}|${r.regime}` === c);
   const header = ["client", ...cases.map((c) => caseName(find(run.peers[0]!, c)!))];
-  const table = (cell: (r: Row) => string): string => markdown(header, run.peers.map((p) => [p, ...cases.map((c) => { const r = find(p, c); return r && r.rounds > 0 ? cell(r) : "-"; })]));
+  const table = (cell: (r: Row) => string): string =>
+    markdown(
+      header,
+      run.peers.map((p) => [
+        p,
+        ...cases.map((c) => {
+          const r = find(p, c);
+          return r && r.rounds > 0 ? cell(r) : "-";
+        }),
+      ]),
+    );
   const units = cases.map((c) => `${caseName(find(run.peers[0]!, c)!)} in ${find(run.peers[0]!, c)!.unit}`).join(", ");
   return [
     `Rate (${units}), and in brackets the ratio to ${run.reference} in the same round (higher is better):`,
@@ -99,6 +148,18 @@ export function compactTables(run: RunResults): string {
     "",
     table((r) => `${num(r.rssMiB.median)} (${r.rssVsRaw.median.toFixed(2)}×)`),
     "",
-    `Highest server CPU share in any measured window, per case: ${cases.map((c) => `${caseName(find(run.peers[0]!, c)!)} ${Math.round(Math.max(...run.rows.filter((r) => `${r.workload}|${r.regime}` === c).map((r) => r.serverBusy.max).filter(Number.isFinite)) * 100)}%`).join(", ")}.`,
+    `Highest server CPU share in any measured window, per case: ${cases
+      .map(
+        (c) =>
+          `${caseName(find(run.peers[0]!, c)!)} ${Math.round(
+            Math.max(
+              ...run.rows
+                .filter((r) => `${r.workload}|${r.regime}` === c)
+                .map((r) => r.serverBusy.max)
+                .filter(Number.isFinite),
+            ) * 100,
+          )}%`,
+      )
+      .join(", ")}.`,
   ].join("\n");
 }

@@ -10,9 +10,12 @@ const fromSource = import.meta.url.endsWith(".ts");
 const resultsDir = fileURLToPath(new URL(fromSource ? "./results/" : "../../bench/results/", import.meta.url));
 const files = process.argv.slice(2);
 if (files.length === 0) {
-  for (const rt of ["node", "deno", "bun"]) if (readdirSync(resultsDir).includes(`latest-${rt}.json`)) files.push(`${resultsDir}latest-${rt}.json`);
+  for (const rt of ["node", "deno", "bun"])
+    if (readdirSync(resultsDir).includes(`latest-${rt}.json`)) files.push(`${resultsDir}latest-${rt}.json`);
 }
 for (const f of files) {
   const run = JSON.parse(readFileSync(f, "utf8")) as RunResults;
-  console.log(`### ${run.version}\n\n${preamble(run)}\n\n${compactTables(run)}\n\nhansom at a glance:\n\n${hansomSummary(run)}\n`);
+  console.log(
+    `### ${run.version}\n\n${preamble(run)}\n\n${compactTables(run)}\n\nhansom at a glance:\n\n${hansomSummary(run)}\n`,
+  );
 }

@@ -57,7 +57,10 @@ interface Stored {
   sameSite?: "Strict" | "Lax" | "None";
 }
 
-/** Cookies kept per domain, and in all; past them the least recently used go (RFC 6265 §6.1 asks for at least 50 and 3000). */
+/**
+ * Cookies kept per domain, and in all; past them the least recently used go (RFC 6265 §6.1 asks for at least 50 and
+ * 3000).
+ */
 const PER_DOMAIN = 50;
 const TOTAL = 3000;
 /** The latest time a Date can hold. */
@@ -314,7 +317,10 @@ export class CookieJar implements CookieStore {
     return false;
   }
 
-  /** §5.3 steps 11-12: replaces a cookie of the same name, domain and path (keeping its creation time), then applies the limits. */
+  /**
+   * §5.3 steps 11-12: replaces a cookie of the same name, domain and path (keeping its creation time), then applies the
+   * limits.
+   */
   #store(c: Stored, now: number): void {
     const list = this.#byDomain.get(c.domain) ?? [];
     const i = list.findIndex((o) => o.name === c.name && o.path === c.path);

@@ -20,7 +20,9 @@ export interface SetCookie {
   sameSite?: "Strict" | "Lax" | "None";
 }
 
-/** A cookie's name and value together may not exceed this many bytes (RFC 6265 §6.1 minimum, and the RFC 6265bis limit). */
+/**
+ * A cookie's name and value together may not exceed this many bytes (RFC 6265 §6.1 minimum, and the RFC 6265bis limit).
+ */
 export const MAX_COOKIE_BYTES = 4096;
 /** Longer attribute values are ignored (RFC 6265bis §5.6). */
 const MAX_ATTRIBUTE_BYTES = 1024;
@@ -149,7 +151,9 @@ export function canonicalHost(url: URL): string {
   return url.hostname.toLowerCase();
 }
 
-/** A Domain attribute in canonical form (non-ASCII labels to punycode, RFC 6265 §5.1.2), or null if it is no host name. */
+/**
+ * A Domain attribute in canonical form (non-ASCII labels to punycode, RFC 6265 §5.1.2), or null if it is no host name.
+ */
 export function canonicalDomain(domain: string): string | null {
   if (/^[\x21-\x7e]*$/.test(domain)) return domain;
   try {

@@ -209,7 +209,8 @@ export const OPTIONS: { readonly [K in keyof Required<RequestOptions>]: OptionEn
           Object.values(v).every((x) => ["string", "number", "boolean"].includes(typeof x)));
       if (!ok)
         bad(
-          `Option ${n} must be a record of strings, numbers and booleans, a list of [name, value] pairs, or a URLSearchParams`,
+          `Option ${n} must be a record of strings, numbers and booleans, ` +
+            "a list of [name, value] pairs, or a URLSearchParams",
         );
     },
   },

@@ -82,7 +82,9 @@ export interface RequestOptions {
    * methods, backoff, Retry-After). Only idempotent methods and bodies that can be sent again.
    */
   retry?: number | RetryOptions;
-  /** A CookieJar (or any store with getCookieString/setCookie): cookies sent from it and stored into it on every hop. */
+  /**
+   * A CookieJar (or any store with getCookieString/setCookie): cookies sent from it and stored into it on every hop.
+   */
   cookieJar?: CookieStore;
   /**
    * Protocols offered by ALPN on https, in order of preference; the server's choice is used.

@@ -186,7 +186,8 @@ export class Pool {
           w,
           new HansomError(
             "checkout_timeout",
-            `No connection free in the pool within ${timeout} ms (checkoutTimeout, maxConnections ${this.maxConnections})`,
+            `No connection free in the pool within ${timeout} ms ` +
+              `(checkoutTimeout, maxConnections ${this.maxConnections})`,
             { phase: "checkout" },
           ),
         );

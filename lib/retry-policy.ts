@@ -12,7 +12,9 @@ export interface RetryOptions {
   methods?: string[];
   /** Response statuses that are retried. @default [408, 413, 429, 500, 502, 503, 504] */
   statusCodes?: number[];
-  /** The wait before retry number `attempt` (1 for the first retry), in ms. @default full-jitter exponential from 300 ms */
+  /**
+   * The wait before retry number `attempt` (1 for the first retry), in ms. @default full-jitter exponential from 300 ms
+   */
   backoff?: (attempt: number) => number;
   /** The longest wait; a Retry-After asking for more means no retry. @default 30000 */
   maxDelay?: number;

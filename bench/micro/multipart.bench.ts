@@ -54,11 +54,20 @@ const LARGE_SIZE = 16 * MiB;
 const SMALL_PARTS = 10_000;
 const largeData = Array.from({ length: LARGE_PARTS }, (_, i) => noise(LARGE_SIZE, 0x9e3779b9 + i));
 const largeBody = concat([
-  ...largeData.flatMap((d, i) => [enc.encode(`--${B}\r\ncontent-disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`), d, enc.encode("\r\n")]),
+  ...largeData.flatMap((d, i) => [
+    enc.encode(
+      `--${B}\r\ncontent-disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+    ),
+    d,
+    enc.encode("\r\n"),
+  ]),
   enc.encode(`--${B}--\r\n`),
 ]);
 const smallValues = Array.from({ length: SMALL_PARTS }, (_, i) => `value number ${i} of the form`);
-const smallBody = enc.encode(smallValues.map((v, i) => `--${B}\r\ncontent-disposition: form-data; name="field${i}"\r\n\r\n${v}\r\n`).join("") + `--${B}--\r\n`);
+const smallBody = enc.encode(
+  smallValues.map((v, i) => `--${B}\r\ncontent-disposition: form-data; name="field${i}"\r\n\r\n${v}\r\n`).join("") +
+    `--${B}--\r\n`,
+);
 const largeContent = LARGE_PARTS * LARGE_SIZE;
 const smallContent = smallValues.reduce((n, v) => n + v.length, 0);
 
@@ -76,7 +85,8 @@ function check(what: string, got: number, want: number): void {
 async function hansomDecode(c: typeof cases.large): Promise<void> {
   let i = 0;
   const src: AsyncIterator<Uint8Array> = {
-    next: () => Promise.resolve(i < c.u8.length ? { done: false, value: c.u8[i++]! } : { done: true, value: undefined }),
+    next: () =>
+      Promise.resolve(i < c.u8.length ? { done: false, value: c.u8[i++]! } : { done: true, value: undefined }),
   };
   let bytes = 0;
   let parts = 0;
@@ -129,10 +139,11 @@ function mjacksonDecode(c: typeof cases.large, readNames = true): void {
 // Encode: the same fields as Parts and as one FormData that both encoders serialise.
 const encSmallParts: Part[] = smallValues.map((v, i) => ({ name: `field${i}`, value: v }));
 const encSmallFd = new FormData();
-smallValues.forEach((v, i) => encSmallFd.append(`field${i}`, v));
+for (const [i, v] of smallValues.entries()) encSmallFd.append(`field${i}`, v);
 const encLargeParts: Part[] = largeData.map((d, i) => ({ name: `f${i}`, value: d }));
 const encLargeFd = new FormData();
-largeData.forEach((d, i) => encLargeFd.append(`f${i}`, new Blob([d as Uint8Array<ArrayBuffer>]), `f${i}.bin`));
+for (const [i, d] of largeData.entries())
+  encLargeFd.append(`f${i}`, new Blob([d as Uint8Array<ArrayBuffer>]), `f${i}.bin`);
 
 /** Drains an EncodedBody as a connection would, checking it produced its announced length. */
 async function drain(body: EncodedBody, min: number): Promise<void> {
@@ -148,30 +159,58 @@ async function runtimeEncode(fd: FormData, min: number): Promise<void> {
   do_not_optimize(ab);
 }
 
-interface Scenario { title: string; content: number; parts: number; rows: Array<[who: string, fn: () => unknown]> }
+interface Scenario {
+  title: string;
+  content: number;
+  parts: number;
+  rows: Array<[who: string, fn: () => unknown]>;
+}
 const scenarios: Scenario[] = [
-  { title: "decode 64 MiB, 4 parts", content: largeContent, parts: LARGE_PARTS, rows: [
-    ["hansom MultipartDecoder", () => hansomDecode(cases.large)],
-    ["@fastify/busboy", () => busboyDecode(cases.large)],
-    ["@mjackson/multipart-parser", () => mjacksonDecode(cases.large)],
-  ] },
-  { title: "decode 10,000 small parts", content: smallContent, parts: SMALL_PARTS, rows: [
-    ["hansom MultipartDecoder", () => hansomDecode(cases.small)],
-    ["@fastify/busboy", () => busboyDecode(cases.small)],
-    ["@mjackson/multipart-parser", () => mjacksonDecode(cases.small)],
-    ["@mjackson/multipart-parser, headers unread", () => mjacksonDecode(cases.small, false)],
-  ] },
-  { title: "encode 10,000 small fields", content: smallContent, parts: SMALL_PARTS, rows: [
-    ["hansom encodeFormData(fd)", async () => drain(await encodeFormData(encSmallFd), smallContent)],
-    ["hansom encodeMultipart(parts)", async () => drain(await encodeMultipart(encSmallParts), smallContent)],
-    ["runtime Request(fd).arrayBuffer()", () => runtimeEncode(encSmallFd, smallContent)],
-  ] },
-  { title: "encode 64 MiB, 4 Blob parts", content: largeContent, parts: LARGE_PARTS, rows: [
-    ["hansom encodeFormData(fd)", async () => drain(await encodeFormData(encLargeFd), largeContent)],
-    ["runtime Request(fd).arrayBuffer()", () => runtimeEncode(encLargeFd, largeContent)],
-    // Uint8Array values go out by reference, so this row measures framing alone.
-    ["hansom encodeMultipart(Uint8Array parts)", async () => drain(await encodeMultipart(encLargeParts), largeContent)],
-  ] },
+  {
+    title: "decode 64 MiB, 4 parts",
+    content: largeContent,
+    parts: LARGE_PARTS,
+    rows: [
+      ["hansom MultipartDecoder", () => hansomDecode(cases.large)],
+      ["@fastify/busboy", () => busboyDecode(cases.large)],
+      ["@mjackson/multipart-parser", () => mjacksonDecode(cases.large)],
+    ],
+  },
+  {
+    title: "decode 10,000 small parts",
+    content: smallContent,
+    parts: SMALL_PARTS,
+    rows: [
+      ["hansom MultipartDecoder", () => hansomDecode(cases.small)],
+      ["@fastify/busboy", () => busboyDecode(cases.small)],
+      ["@mjackson/multipart-parser", () => mjacksonDecode(cases.small)],
+      ["@mjackson/multipart-parser, headers unread", () => mjacksonDecode(cases.small, false)],
+    ],
+  },
+  {
+    title: "encode 10,000 small fields",
+    content: smallContent,
+    parts: SMALL_PARTS,
+    rows: [
+      ["hansom encodeFormData(fd)", async () => drain(await encodeFormData(encSmallFd), smallContent)],
+      ["hansom encodeMultipart(parts)", async () => drain(await encodeMultipart(encSmallParts), smallContent)],
+      ["runtime Request(fd).arrayBuffer()", () => runtimeEncode(encSmallFd, smallContent)],
+    ],
+  },
+  {
+    title: "encode 64 MiB, 4 Blob parts",
+    content: largeContent,
+    parts: LARGE_PARTS,
+    rows: [
+      ["hansom encodeFormData(fd)", async () => drain(await encodeFormData(encLargeFd), largeContent)],
+      ["runtime Request(fd).arrayBuffer()", () => runtimeEncode(encLargeFd, largeContent)],
+      // Uint8Array values go out by reference, so this row measures framing alone.
+      [
+        "hansom encodeMultipart(Uint8Array parts)",
+        async () => drain(await encodeMultipart(encLargeParts), largeContent),
+      ],
+    ],
+  },
 ];
 // Round-robin: every row is measured once per round, in a rotating order, and keeps its best
 // median. On a shared machine load drifts over seconds; interleaving spreads it over all rows.
@@ -196,8 +235,17 @@ for (const sc of scenarios) {
   for (const [who] of sc.rows) {
     const ns = best.get(`${sc.title}: ${who}`)!;
     const mbps = sc.content / 1e6 / (ns / 1e9);
-    const rel = ns === base ? "baseline" : base < ns ? `${sc.rows[0]![0].split(" ")[0]} ${(ns / base).toFixed(2)}x faster` : `${(base / ns).toFixed(2)}x faster than the baseline`;
-    console.log(`  ${who.padEnd(46)}${`${(ns / 1e6).toFixed(2)} ms`.padStart(11)}${`${mbps.toFixed(0)} MB/s`.padStart(13)}${`${Math.round(sc.parts / (ns / 1e9)).toLocaleString("en")} parts/s`.padStart(22)}   ${rel}`);
+    const rel =
+      ns === base
+        ? "baseline"
+        : base < ns
+          ? `${sc.rows[0]![0].split(" ")[0]} ${(ns / base).toFixed(2)}x faster`
+          : `${(base / ns).toFixed(2)}x faster than the baseline`;
+    console.log(
+      `  ${who.padEnd(46)}${`${(ns / 1e6).toFixed(2)} ms`.padStart(11)}${`${mbps.toFixed(0)} MB/s`.padStart(13)}${`${Math.round(sc.parts / (ns / 1e9)).toLocaleString("en")} parts/s`.padStart(22)}   ${rel}`,
+    );
   }
 }
-console.log(`\n(best median of ${ROUNDS} interleaved rounds per row; ${((performance.now() - started) / 1000).toFixed(1)} s; node ${process.version})`);
+console.log(
+  `\n(best median of ${ROUNDS} interleaved rounds per row; ${((performance.now() - started) / 1000).toFixed(1)} s; node ${process.version})`,
+);

@@ -21,9 +21,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-const lengthMsg = split(concat(enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${MiB}\r\n\r\n`), new Uint8Array(MiB).fill(97)), CHUNK);
+const lengthMsg = split(
+  concat(enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${MiB}\r\n\r\n`), new Uint8Array(MiB).fill(97)),
+  CHUNK,
+);
 const chunkedBody: Uint8Array[] = [enc.encode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")];
-for (let i = 0; i < MiB / 16384; i++) chunkedBody.push(enc.encode("4000\r\n"), new Uint8Array(16384).fill(97), enc.encode("\r\n"));
+for (let i = 0; i < MiB / 16384; i++)
+  chunkedBody.push(enc.encode("4000\r\n"), new Uint8Array(16384).fill(97), enc.encode("\r\n"));
 chunkedBody.push(enc.encode("0\r\n\r\n"));
 const chunkedMsg = split(chunkedBody.reduce(concat), CHUNK);
 const small = enc.encode(
@@ -32,10 +36,19 @@ const small = enc.encode(
 );
 
 // Workload E's head (50 field lines) and F's body (64 chunks of 1 KiB), as the bench server sends them.
-const fiftyFields = ["Date: Mon, 01 Dec 2025 00:00:00 GMT", "Server: bench/1.0", "Content-Type: text/plain; charset=utf-8", "Content-Length: 13", "Cache-Control: private, max-age=0, no-cache"];
-for (let i = fiftyFields.length; i < 50; i++) fiftyFields.push(`X-Bench-Field-${String(i).padStart(2, "0")}: value-${i}-${"v".repeat(16 + (i % 7) * 4)}`);
+const fiftyFields = [
+  "Date: Mon, 01 Dec 2025 00:00:00 GMT",
+  "Server: bench/1.0",
+  "Content-Type: text/plain; charset=utf-8",
+  "Content-Length: 13",
+  "Cache-Control: private, max-age=0, no-cache",
+];
+for (let i = fiftyFields.length; i < 50; i++)
+  fiftyFields.push(`X-Bench-Field-${String(i).padStart(2, "0")}: value-${i}-${"v".repeat(16 + (i % 7) * 4)}`);
 const fifty = enc.encode(`HTTP/1.1 200 OK\r\n${fiftyFields.join("\r\n")}\r\n\r\nHello, world!`);
-const kibChunks = enc.encode(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${`400\r\n${"c".repeat(1024)}\r\n`.repeat(64)}0\r\n\r\n`);
+const kibChunks = enc.encode(
+  `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${`400\r\n${"c".repeat(1024)}\r\n`.repeat(64)}0\r\n\r\n`,
+);
 
 let bodyBytes = 0;
 const parser = new ResponseParser({
@@ -62,7 +75,17 @@ interface LlhttpParser {
   execute(b: Uint8Array): unknown;
   [k: number]: unknown;
 }
-let llhttp: { HTTPParser: { new (): LlhttpParser; RESPONSE: number; kOnBody: number; kOnMessageComplete: number; kOnHeadersComplete: number } } | undefined;
+let llhttp:
+  | {
+      HTTPParser: {
+        new (): LlhttpParser;
+        RESPONSE: number;
+        kOnBody: number;
+        kOnMessageComplete: number;
+        kOnHeadersComplete: number;
+      };
+    }
+  | undefined;
 try {
   const proc = (globalThis as { process?: { binding?(n: string): unknown; noDeprecation?: boolean } }).process;
   if (proc) proc.noDeprecation = true;

@@ -10,9 +10,12 @@ import { stubAdapter } from "./stub-socket.ts";
 
 const enc = new TextEncoder();
 const BODY = "hansom bench: thirty bytes ok\n";
-const SMALL = enc.encode(`HTTP/1.1 200 OK\r\nDate: Mon, 01 Dec 2025 00:00:00 GMT\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`);
+const SMALL = enc.encode(
+  `HTTP/1.1 200 OK\r\nDate: Mon, 01 Dec 2025 00:00:00 GMT\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
+);
 const fields = ["Date: Mon, 01 Dec 2025 00:00:00 GMT", "Content-Type: text/plain", `Content-Length: ${BODY.length}`];
-for (let i = fields.length; i < 50; i++) fields.push(`X-Bench-Field-${String(i).padStart(2, "0")}: value-${i}-${"v".repeat(16 + (i % 7) * 4)}`);
+for (let i = fields.length; i < 50; i++)
+  fields.push(`X-Bench-Field-${String(i).padStart(2, "0")}: value-${i}-${"v".repeat(16 + (i % 7) * 4)}`);
 const FIFTY = enc.encode(`HTTP/1.1 200 OK\r\n${fields.join("\r\n")}\r\n\r\n${BODY}`);
 
 // Port 9 answers the small response, port 10 the 50-field one; nothing is ever dialled.
@@ -34,11 +37,14 @@ async function get(url: string, fieldCount: number): Promise<void> {
 // Every request and its body must actually go through the stub before anything is timed.
 await get(URL_SMALL, 3);
 await get(URL_50, 50);
-if (stub.sockets.length !== 2 || stub.sockets.some((s) => s.written === 0)) throw new Error("the stub adapter was not used");
+if (stub.sockets.length !== 2 || stub.sockets.some((s) => s.written === 0))
+  throw new Error("the stub adapter was not used");
 
 bench("request() + bytes(), 30 B body, keep-alive (stub socket)", () => get(URL_SMALL, 3));
 bench("request() + bytes(), 50 header fields (stub socket)", () => get(URL_50, 50));
-bench("32 concurrent request() + bytes(), per batch (stub socket)", () => Promise.all(Array.from({ length: 32 }, () => get(URL_SMALL, 3))));
+bench("32 concurrent request() + bytes(), per batch (stub socket)", () =>
+  Promise.all(Array.from({ length: 32 }, () => get(URL_SMALL, 3))),
+);
 
 await run();
 await pool.close();

@@ -1,7 +1,15 @@
 // A socket adapter with no network: every connection answers each request head it is sent
 // with one precomputed response, delivered on a microtask (so the path awaits as it would on
 // a socket, without the kernel). It lets a bench time hansom's own per-request work.
-import type { ConnectSpec, FileHandle, RawSocket, SocketAdapter, SocketAddress, SocketHandler, UpgradeSpec } from "../../lib/runtime/socket.ts";
+import type {
+  ConnectSpec,
+  FileHandle,
+  RawSocket,
+  SocketAdapter,
+  SocketAddress,
+  SocketHandler,
+  UpgradeSpec,
+} from "../../lib/runtime/socket.ts";
 
 const ADDRESS: SocketAddress = { address: "127.0.0.1", port: 9, family: "IPv4" };
 

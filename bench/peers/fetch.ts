@@ -12,10 +12,18 @@ interface FetchResponse {
 type FetchInit = { method?: string; body?: unknown; duplex?: "half" } & Record<string, unknown>;
 type FetchFn = (url: string, init: FetchInit) => Promise<FetchResponse>;
 // ReadableStream.from (Node 20.6+, Deno, Bun) is not in this TypeScript lib yet.
-const streamFrom = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from.bind(ReadableStream);
+const streamFrom = (
+  ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }
+).from.bind(ReadableStream);
 
 /** `fetch` with `init` (its dispatcher, if any) merged into every call. */
-export function fetchPeer(name: string, origin: string, fetch: FetchFn, init: Record<string, unknown> = {}, close = async (): Promise<void> => {}): Peer {
+export function fetchPeer(
+  name: string,
+  origin: string,
+  fetch: FetchFn,
+  init: Record<string, unknown> = {},
+  close = async (): Promise<void> => {},
+): Peer {
   return {
     name,
     async get(path) {
@@ -57,6 +65,7 @@ export function globalFetchPeer(origin: string, ca?: string): Peer {
     const client = deno.createHttpClient({ caCerts: [ca], http2: true, http1: false });
     return fetchPeer("fetch", origin, fetch, { client }, async () => client.close());
   }
-  if (origin.startsWith("https:") && "Bun" in globalThis) return fetchPeer("fetch", origin, fetch, { protocol: "http2", tls: { ca } });
+  if (origin.startsWith("https:") && "Bun" in globalThis)
+    return fetchPeer("fetch", origin, fetch, { protocol: "http2", tls: { ca } });
   return fetchPeer("fetch", origin, fetch);
 }

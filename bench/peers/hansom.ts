@@ -8,7 +8,9 @@ import type { Peer } from "./peer.ts";
 export function hansomPeer(origin: string, ca?: string): Peer {
   const pool = new Pool({ maxConnections: MAX_CONNECTIONS });
   const name = "hansom";
-  const h2: RequestOptions = origin.startsWith("https:") ? { protocols: ["h2", "http/1.1"], tls: { ca: ca ?? [] } } : {};
+  const h2: RequestOptions = origin.startsWith("https:")
+    ? { protocols: ["h2", "http/1.1"], tls: { ca: ca ?? [] } }
+    : {};
   return {
     name,
     async get(path) {

@@ -25,6 +25,7 @@ export function expect200(peer: string, status: number): void {
 /** The server's upload answer (the byte count, as text) as a number. */
 export function uploadCount(peer: string, text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new Error(`${peer}: upload answer ${JSON.stringify(text.slice(0, 40))} is not a count`);
+  if (!Number.isSafeInteger(n))
+    throw new Error(`${peer}: upload answer ${JSON.stringify(text.slice(0, 40))} is not a count`);
   return n;
 }

@@ -75,7 +75,8 @@ export function rawNetPeer(origin: string): Peer {
     if (!h) heads.set(path, (h = latin1(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`)));
     return h;
   };
-  const uploadHead = (path: string): Uint8Array => latin1(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+  const uploadHead = (path: string): Uint8Array =>
+    latin1(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
   const idle: RawConn[] = [];
   const all: RawConn[] = [];
   const take = (): RawConn => {

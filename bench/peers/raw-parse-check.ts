@@ -9,7 +9,10 @@ const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 const FIXTURES: Array<{ msg: string; body: number; text?: string }> = [
   { msg: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", body: 5 },
   { msg: "HTTP/1.1 200 OK\r\ncontent-length:0\r\n\r\n", body: 0 },
-  { msg: "HTTP/1.1 200 OK\r\nCache-Control: x\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", body: 15 },
+  {
+    msg: "HTTP/1.1 200 OK\r\nCache-Control: x\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n",
+    body: 15,
+  },
   { msg: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", body: 0 },
   { msg: "HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 8\r\n\r\n67108864", body: 8, text: "67108864" },
 ];
@@ -41,7 +44,9 @@ export function checkRawReader(): void {
         c.feed(m, a, b);
         c.feed(m, b, m.length);
         if (got !== f.body || c.busy || (f.text !== undefined && c.text !== f.text)) {
-          throw new Error(`raw reader check: split ${a}/${b} of ${JSON.stringify(f.msg.slice(0, 30))}: ${got} body bytes, expected ${f.body}`);
+          throw new Error(
+            `raw reader check: split ${a}/${b} of ${JSON.stringify(f.msg.slice(0, 30))}: ${got} body bytes, expected ${f.body}`,
+          );
         }
       }
     }

@@ -3,8 +3,20 @@
 // (Content-Length or chunked, RFC 9112 §6.3); every other field is skipped unparsed. Bytes are
 // fed as they arrive, in any split, and never copied, so the caller may reuse its read buffer.
 
-const H_STATUS = 0, H_LINE = 1, H_NAME = 2, H_SKIP = 3, H_LEN = 4, H_TE = 5, H_END = 6;
-const B_LENGTH = 7, B_SIZE = 8, B_EXT = 9, B_DATA = 10, B_DATA_CR = 11, B_DATA_LF = 12, B_TRAILER = 13;
+const H_STATUS = 0,
+  H_LINE = 1,
+  H_NAME = 2,
+  H_SKIP = 3,
+  H_LEN = 4,
+  H_TE = 5,
+  H_END = 6;
+const B_LENGTH = 7,
+  B_SIZE = 8,
+  B_EXT = 9,
+  B_DATA = 10,
+  B_DATA_CR = 11,
+  B_DATA_LF = 12,
+  B_TRAILER = 13;
 const DONE = 14;
 
 const CL = "content-length:";

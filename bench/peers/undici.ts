@@ -34,7 +34,11 @@ export async function undiciRequestPeer(origin: string, ca?: string): Promise<Pe
     },
     async upload(path, body) {
       // undici takes any async iterable as a body (sent chunked); its types list only streams.
-      const res = await undici.request(origin + path, { method: "POST", body: body() as unknown as Uint8Array, dispatcher: pool });
+      const res = await undici.request(origin + path, {
+        method: "POST",
+        body: body() as unknown as Uint8Array,
+        dispatcher: pool,
+      });
       expect200(name, res.statusCode);
       return uploadCount(name, await res.body.text());
     },

@@ -53,7 +53,8 @@ function urlOf(input: string | URL): URL {
   // Request's constructor refuses URL userinfo (§5.4 step 5.4); hansom's basicAuth sends credentials.
   if (url.username !== "" || url.password !== "") {
     throw new TypeError(
-      "fetch: a URL with credentials (user:password@) cannot be fetched; use an Authorization header or init.hansom.basicAuth",
+      "fetch: a URL with credentials (user:password@) cannot be fetched; " +
+        "use an Authorization header or init.hansom.basicAuth",
     );
   }
   return url;
@@ -71,9 +72,7 @@ function hansomOptions(o: RequestOptions | undefined): RequestOptions {
     throw new TypeError("fetch: init.hansom must be an object of hansom request options");
   for (const k of FETCH_OWNED) {
     if (o[k] !== undefined)
-      throw new TypeError(
-        `fetch: init.hansom.${k} is not allowed; fetch sets it from ${k === "followRedirect" || k === "forceRedirect" ? "init.redirect" : k === "async" || k === "streamTo" ? "nothing (fetch resolves to a Response)" : `init.${k}`}`,
-      );
+      throw new TypeError(`fetch: init.hansom.${k} is not allowed; fetch sets it from ${fetchSetsFrom(k)}`);
   }
   return o;
 }
@@ -113,4 +112,11 @@ function firstHop(url: URL, method: string, headers: Array<[string, string]>, bo
   if (!hasField(headers, "accept")) headers.push(["accept", "*/*"]);
   if (body?.contentType && !hasField(headers, "content-type")) headers.push(["content-type", body.contentType]);
   return { url, method, headers, body, crossOrigin: false };
+}
+
+/** Which part of fetch's own init stands for a hansom option it does not take. */
+function fetchSetsFrom(k: string): string {
+  if (k === "followRedirect" || k === "forceRedirect") return "init.redirect";
+  if (k === "async" || k === "streamTo") return "nothing (fetch resolves to a Response)";
+  return `init.${k}`;
 }

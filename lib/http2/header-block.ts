@@ -46,7 +46,8 @@ export class HeaderBlock {
     if (++this.#continuations > this.#maxContinuations) {
       throw connectionError(
         ENHANCE_YOUR_CALM,
-        `CONTINUATION flood: more than ${this.#maxContinuations} CONTINUATION frames in one header block (the maxContinuationFrames limit)`,
+        `CONTINUATION flood: more than ${this.#maxContinuations} CONTINUATION frames in one header block ` +
+          "(the maxContinuationFrames limit)",
       );
     }
     return this.#add(fragment, endHeaders);

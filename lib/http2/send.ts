@@ -42,7 +42,9 @@ export class Sender {
     return out;
   }
 
-  /** Frames as much of the stream's queue as the windows allow, then END_STREAM if due; returns SENT_END | DRAINED bits. */
+  /**
+   * Frames as much of the stream's queue as the windows allow, then END_STREAM if due; returns SENT_END | DRAINED bits.
+   */
   flushStream(s: Stream): number {
     let result = 0;
     while (s.queued > 0) {

@@ -99,7 +99,10 @@ export interface SessionOptions {
   maxResetFrames?: number;
   /** Empty DATA (without END_STREAM) and empty CONTINUATION frames allowed between progress. @default 256 */
   maxEmptyFrames?: number;
-  /** Frames without effect (PRIORITY, unknown types, WINDOW_UPDATE on closed streams) allowed between progress. @default 4096 */
+  /**
+   * Frames without effect (PRIORITY, unknown types, WINDOW_UPDATE on closed streams) allowed between progress. @default
+   * 4096
+   */
   maxIgnoredFrames?: number;
 }
 

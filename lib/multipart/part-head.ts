@@ -32,7 +32,8 @@ export function checkBoundary(b: string): string {
   if (typeof b !== "string" || !BOUNDARY.test(b)) {
     throw new HansomError(
       "multipart_error",
-      `Invalid multipart boundary ${JSON.stringify(b)}: RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space`,
+      `Invalid multipart boundary ${JSON.stringify(b)}: ` +
+        "RFC 2046 allows 1-70 of 0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space",
       { phase: "input" },
     );
   }

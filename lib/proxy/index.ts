@@ -239,7 +239,8 @@ export function proxyAuthorization(route: ProxyRoute): string | undefined {
 /**
  * Connects to the proxy (over TLS for an https:// proxy) and opens a tunnel to `target` (CONNECT
  * or SOCKS5), then negotiates TLS with the target inside it when `target.secure`.
- * `opts.timeout` (connectTimeout) covers all of it. Rejects with proxy_error on a refusal, connect_timeout, aborted, tls_error, or the
+ * `opts.timeout` (connectTimeout) covers all of it. Rejects with proxy_error on a refusal, connect_timeout, aborted,
+ * tls_error, or the
  * adapter's connect errors (econnrefused, nxdomain) for the proxy itself.
  */
 export async function openTunnel(

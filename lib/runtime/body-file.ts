@@ -10,7 +10,10 @@ export function fileError(path: string, err: unknown): HansomError {
   });
 }
 
-/** The size of the regular file at `path`, by the runtime's `stat`; a failure or anything but a regular file is file_error. */
+/**
+ * The size of the regular file at `path`, by the runtime's `stat`; a failure or anything but a regular file is
+ * file_error.
+ */
 export async function regularFileSize(
   path: string,
   stat: () => Promise<{ isFile: boolean; size: number }>,

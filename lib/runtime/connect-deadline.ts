@@ -105,7 +105,9 @@ export interface ReadySpec<T> {
   destroy(): void;
 }
 
-/** Waits for `spec.ready` on `s` under one timeout and signal; the first of ready, error, timeout or abort settles it. */
+/**
+ * Waits for `spec.ready` on `s` under one timeout and signal; the first of ready, error, timeout or abort settles it.
+ */
 export function whenReady<T>(s: ReadyEmitter, spec: ReadySpec<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const cleanup = (): void => {

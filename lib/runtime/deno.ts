@@ -422,7 +422,8 @@ export const denoSockets: SocketAdapter = {
       // Going direct without a word when the proxy settings cannot be read would be a surprise.
       throw new HansomError(
         "permission_denied",
-        `Reading ${name} needs Deno's --allow-env permission (proxy: "env" reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY): ${(err as Error)?.message ?? err}`,
+        `Reading ${name} needs Deno's --allow-env permission ` +
+          `(proxy: "env" reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY): ${(err as Error)?.message ?? err}`,
         { cause: err, phase: "input" },
       );
     }

@@ -106,6 +106,9 @@ export interface SocketAdapter {
   openFile(path: string): Promise<FileHandle>;
   /** An environment variable (proxy: "env"); undefined when unset or not permitted. */
   env(name: string): string | undefined;
-  /** This runtime's zlib decoders for the content-codings its DecompressionStream lacks or gets wrong (loaded on first use). */
+  /**
+   * This runtime's zlib decoders for the content-codings its DecompressionStream lacks or gets wrong (loaded on first
+   * use).
+   */
   decoders(): Promise<DecoderFactories>;
 }
