@@ -69,3 +69,11 @@ export function globalFetchPeer(origin: string, ca?: string): Peer {
     return fetchPeer("fetch", origin, fetch, { protocol: "http2", tls: { ca } });
   return fetchPeer("fetch", origin, fetch);
 }
+
+/** hansom's fetch() facade, on its own pool (as the other clients get one). */
+export async function hansomFetchPeer(origin: string): Promise<Peer> {
+  const { fetch } = await import("../../lib/fetch/index.ts");
+  const { Pool } = await import("../../lib/index.ts");
+  const pool = new Pool({ maxConnections: 64 });
+  return fetchPeer("hansom/fetch", origin, fetch as unknown as FetchFn, { hansom: { pool } }, () => pool.close());
+}

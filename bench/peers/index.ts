@@ -6,7 +6,7 @@ export type Runtime = "node" | "deno" | "bun";
 
 /** The clients of each runtime: the reference (ratios' denominator) first, then the raw ones. */
 export const PEERS: Record<Runtime, string[]> = {
-  node: ["undici.request", "raw", "hansom", "undici.fetch", "node:http", "fetch"],
+  node: ["undici.request", "raw", "hansom", "hansom/fetch", "undici.fetch", "node:http", "fetch"],
   deno: ["fetch", "raw", "hansom"],
   bun: ["fetch", "raw-bun", "hansom", "raw"],
 };
@@ -31,6 +31,7 @@ export const RAW: Record<Runtime, string> = { node: "raw", deno: "raw", bun: "ra
 /** One-line descriptions, for tables and the README. */
 export const DESCRIPTIONS: Record<string, string> = {
   hansom: "hansom request() with a Pool",
+  "hansom/fetch": "hansom's WHATWG fetch() facade (hansom/fetch) with a Pool",
   raw: "raw keep-alive node:net client, onread into one reused buffer",
   "raw-bun": "the raw client on Bun.connect",
   "undici.request": "undici.request with an undici Pool",
@@ -65,6 +66,8 @@ export async function loadPeer(name: string, origin: string, ca?: string): Promi
       return (await import("./node-http2.ts")).nodeHttp2Peer(origin, ca);
     case "fetch":
       return (await import("./fetch.ts")).globalFetchPeer(origin, ca);
+    case "hansom/fetch":
+      return (await import("./fetch.ts")).hansomFetchPeer(origin);
     default:
       throw new Error(`unknown client ${JSON.stringify(name)}; known: ${Object.keys(DESCRIPTIONS).join(", ")}`);
   }
