@@ -8,18 +8,9 @@
 // Two more limits of rustls: `tls.ca` adds to the root store instead of replacing it, and
 // nothing older than TLS 1.2 is spoken.
 import { HansomError, abortError } from "../errors.ts";
-import type {
-  ConnectSpec,
-  FileHandle,
-  RawSocket,
-  SocketAdapter,
-  SocketAddress,
-  SocketHandler,
-  UpgradeSpec,
-} from "./socket.ts";
+import type { ConnectSpec, RawSocket, SocketAdapter, SocketAddress, SocketHandler, UpgradeSpec } from "./socket.ts";
 import type { DecoderFactories } from "../decompress.ts";
 import { looksIpv6, socketAddress } from "./address.ts";
-import { fileError, regularFileSize } from "./body-file.ts";
 import { ConnectDeadline } from "./connect-deadline.ts";
 import { denoSocketError } from "./error-codes.ts";
 import { HeldReads } from "./held-reads.ts";
@@ -27,31 +18,10 @@ import { caList, pem } from "./tls-options.ts";
 import { WriteQueue, closedWhileWriting } from "./write-queue.ts";
 import { nodeTlsOver } from "./deno/node-tls.ts";
 
-// The slice of the Deno namespace used here, declared locally so `tsc` with Node types checks it.
-interface DenoNetAddr {
-  hostname: string;
-  port: number;
-}
-interface DenoConn {
-  readonly localAddr: DenoNetAddr;
-  readonly remoteAddr: DenoNetAddr;
-  read(p: Uint8Array): Promise<number | null>;
-  write(p: Uint8Array): Promise<number>;
-  close(): void;
-  ref(): void;
-  unref(): void;
-}
-interface DenoTlsConn extends DenoConn {
-  handshake(): Promise<{ alpnProtocol: string | null }>;
-}
-interface DenoTlsBase {
-  caCerts?: string[];
-  alpnProtocols?: string[];
-}
-interface DenoFile {
-  read(p: Uint8Array): Promise<number | null>;
-  close(): void;
-}
+import type { DenoConn, DenoFile, DenoNetAddr, DenoTlsBase, DenoTlsConn } from "./deno/api.ts";
+import { openDenoFile } from "./deno/file.ts";
+import { needsNodeTls } from "./deno/tls-choice.ts";
+
 declare const Deno: {
   connect(
     o:
@@ -286,23 +256,6 @@ class DenoSocket implements RawSocket {
   }
 }
 
-/**
- * Whether Deno's native TLS cannot honour these settings: `insecure` (rustls verifies always;
- * Deno only has the process-wide --unsafely-ignore-certificate-errors), a client certificate on
- * Deno.startTls (ignored there), and a TLS 1.3 floor (rustls offers 1.2 and 1.3, no setting).
- */
-function needsNodeTls(spec: UpgradeSpec): boolean {
-  // A custom CA too: Deno's own TLS adds it to the roots instead of replacing them, and
-  // refuses a self-signed certificate given as its own CA (CaUsedAsEndEntity).
-  return (
-    !!spec.insecure ||
-    spec.tls.ca !== undefined ||
-    spec.tls.cert !== undefined ||
-    spec.tls.key !== undefined ||
-    spec.tls.minVersion === "TLSv1.3"
-  );
-}
-
 /** The TLS handshake of `c` under the deadline; `c` is closed if it fails or runs out of time. */
 async function handshake(c: DenoTlsConn, dl: ConnectDeadline, what: string): Promise<RawSocket> {
   dl.onExpire(() => closeQuietly(c));
@@ -428,33 +381,10 @@ export const denoSockets: SocketAdapter = {
       );
     }
   },
-  async openFile(path: string): Promise<FileHandle> {
-    const size = await regularFileSize(path, () => Deno.stat(path));
-    return {
-      size,
-      async *chunks() {
-        let f: DenoFile;
-        try {
-          f = await Deno.open(path, { read: true });
-        } catch (err) {
-          throw fileError(path, err);
-        }
-        try {
-          for (;;) {
-            const buf = new Uint8Array(CHUNK);
-            let n: number | null;
-            try {
-              n = await f.read(buf);
-            } catch (err) {
-              throw fileError(path, err);
-            }
-            if (n === null) return;
-            yield n === CHUNK ? buf : buf.subarray(0, n);
-          }
-        } finally {
-          closeQuietly(f);
-        }
-      },
-    };
-  },
+  openFile: (path) =>
+    openDenoFile(
+      path,
+      (p) => Deno.stat(p),
+      (p) => Deno.open(p, { read: true }),
+    ),
 };
