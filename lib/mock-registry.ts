@@ -155,6 +155,7 @@ export async function mockedHop(
       local: MOCK_ADDRESS,
       reused: false,
       timings: { firstByte: Date.now() - started },
+      attempts: 1,
     };
   }
   const a = answer ?? {};
@@ -186,5 +187,6 @@ export async function mockedHop(
     local: MOCK_ADDRESS,
     reused: false,
     timings: { firstByte: Date.now() - started },
+    attempts: 1,
   };
 }

@@ -239,7 +239,9 @@ export async function performRequest(req: PreparedRequest, hooks: RequestHooks =
   let hop: Hop = { url: req.url, method: req.method, headers: req.headers, body, sameOrigin: true };
   const firstOrigin = originOf(req.url);
   for (;;) {
-    const { head, source, empty, peer, local, reused, timings, attempts } = await sendWithRetries(hop, ctx);
+    // Without retries or a jar, the hop goes straight out: one async frame fewer per request.
+    const { head, source, empty, peer, local, reused, timings, attempts } =
+      ctx.retry || ctx.jar ? await sendWithRetries(hop, ctx) : await sendHop(hop, ctx, "");
     const location = isRedirect(head.status) && opts.followRedirect ? findLocation(head) : undefined;
     const plan =
       location !== undefined
@@ -377,7 +379,7 @@ type HopResult = Awaited<ReturnType<typeof sendHop>>;
  * after the policy's delay (the signal cuts the wait short), when the method allows it and
  * the body can be sent again. Cookies go from and into the jar on every attempt.
  */
-async function sendWithRetries(hop: Hop, ctx: HopContext): Promise<HopResult & { attempts: number }> {
+async function sendWithRetries(hop: Hop, ctx: HopContext): Promise<HopResult> {
   const { opts, jar, retry } = ctx;
   const replayable = hop.body === null || hop.body.replayable;
   for (let attempt = 1; ; attempt++) {
@@ -408,7 +410,8 @@ async function sendWithRetries(hop: Hop, ctx: HopContext): Promise<HopResult & {
         continue;
       }
     }
-    return { ...r, attempts: attempt };
+    r.attempts = attempt;
+    return r;
   }
 }
 
@@ -471,7 +474,7 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
     try {
       const { head, body, empty } = await conn.exchange(spec);
       timings.firstByte = Date.now() - started;
-      return { head, source: body, empty, peer: conn.peer, local: conn.local, reused, timings };
+      return { head, source: body, empty, peer: conn.peer, local: conn.local, reused, timings, attempts: 1 };
     } catch (e) {
       const err = e instanceof HansomError ? e : new HansomError("closed", String(e), { cause: e });
       const stale = attempt === 0 && failedBeforeResponse(err) && (err.code === "closed" || err.code === "econnreset");
