@@ -139,7 +139,10 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array<ArrayBuff
     const c = this.#q.shift();
     if (c) {
       this.#qBytes -= c.byteLength;
-      if (this.keep && !this.#whole) {
+      // Kept here, not by the caller after its await: an error that lands between the two
+      // must still find this chunk for partialBody.
+      if (this.keep && this.#whole) this.keep.push(c);
+      else if (this.keep) {
         this.#kept += c.byteLength;
         if (this.#kept <= KEEP_LIMIT) this.keep.push(c);
         else this.keep = null;
@@ -208,10 +211,10 @@ export class BodyChannel implements BodySink, AsyncIterator<Uint8Array<ArrayBuff
     const parts: Uint8Array<ArrayBuffer>[] = [];
     this.#whole = true;
     this.keep = parts;
+    // next() adds each chunk to `parts` (this.keep) as it hands it out.
     for (;;) {
       const r = await this.next();
       if (r.done) break;
-      parts.push(r.value);
     }
     this.keep = null;
     return concatBytes(parts);
