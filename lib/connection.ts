@@ -9,7 +9,7 @@ import { parseUrl, originOf } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
 import { headerPairs } from "./headers.ts";
 import { validateOptions } from "./option-registry.ts";
-import { dialFor } from "./request.ts";
+import { dialFor } from "./dial.ts";
 import { dispatch } from "./client.ts";
 import type { AsyncRequestOptions, StreamedRequestOptions } from "./client.ts";
 import type { AsyncStream } from "./events.ts";

@@ -12,6 +12,8 @@ import {
   pathMatch,
 } from "./cookie-parse.ts";
 import { isPublicSuffix } from "./public-suffix.ts";
+import { parseSavedCookies } from "./cookie-json.ts";
+import type { Stored } from "./cookie-json.ts";
 
 /** What the `cookieJar` option accepts: a CookieJar, or any store of this shape (tough-cookie's). */
 export interface CookieStore {
@@ -37,24 +39,6 @@ export interface CookieJarOptions {
   cookies?: unknown;
   /** The clock, in ms since the epoch; for tests. @default Date.now */
   now?: () => number;
-}
-
-/** The stored form of a cookie (RFC 6265 §5.3's fields). */
-interface Stored {
-  name: string;
-  value: string;
-  domain: string;
-  path: string;
-  /** Infinity for a session cookie (no Expires or Max-Age). */
-  expires: number;
-  created: number;
-  /** Breaks ties between cookies created in the same millisecond. */
-  seq: number;
-  lastAccess: number;
-  hostOnly: boolean;
-  secure: boolean;
-  httpOnly: boolean;
-  sameSite?: "Strict" | "Lax" | "None";
 }
 
 /**
@@ -366,51 +350,8 @@ export class CookieJar implements CookieStore {
 
   /** Loads a toJSON() result; a malformed one is invalid_option. */
   #restore(data: unknown): void {
-    const bad = (why: string): HansomError =>
-      new HansomError("invalid_option", `Invalid option cookies: not a CookieJar.toJSON() result (${why})`, {
-        phase: "input",
-      });
-    if (typeof data !== "object" || data === null) throw bad("expected an object");
-    const { version, cookies } = data as { version?: unknown; cookies?: unknown };
-    if (version !== JSON_VERSION) throw bad(`version ${String(version)}, expected ${JSON_VERSION}`);
-    if (!Array.isArray(cookies)) throw bad("cookies is not an array");
     const now = this.#now();
-    const entries = cookies.map((raw, i) => {
-      const c = raw as Record<string, unknown>;
-      const str = (k: string): string => {
-        const v = c?.[k];
-        if (typeof v !== "string" || /[\x00-\x08\x0a-\x1f\x7f]/.test(v))
-          throw bad(`cookies[${i}].${k} is not a valid string`);
-        return v;
-      };
-      const bool = (k: string): boolean => {
-        if (typeof c?.[k] !== "boolean") throw bad(`cookies[${i}].${k} is not a boolean`);
-        return c[k] as boolean;
-      };
-      const num = (k: string, fallback?: number): number => {
-        const v = c?.[k] ?? fallback;
-        if (typeof v !== "number" || !Number.isFinite(v)) throw bad(`cookies[${i}].${k} is not a number`);
-        return v;
-      };
-      const s: Stored = {
-        name: str("name"),
-        value: str("value"),
-        domain: str("domain"),
-        path: str("path"),
-        expires: c?.["expires"] === undefined ? Infinity : num("expires"),
-        created: num("created"),
-        seq: 0,
-        lastAccess: num("lastAccess", num("created")),
-        hostOnly: bool("hostOnly"),
-        secure: bool("secure"),
-        httpOnly: bool("httpOnly"),
-      };
-      const ss = c?.["sameSite"];
-      if (ss === "Strict" || ss === "Lax" || ss === "None") s.sameSite = ss;
-      else if (ss !== undefined) throw bad(`cookies[${i}].sameSite is not Strict, Lax or None`);
-      if (s.name === "" || s.path[0] !== "/") throw bad(`cookies[${i}] has an empty name or a relative path`);
-      return s;
-    });
+    const entries = parseSavedCookies(data, JSON_VERSION);
     // Stored in creation order, so replacement and eviction see them as they were.
     entries.sort((a, b) => a.created - b.created);
     for (const s of entries) {

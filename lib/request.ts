@@ -6,7 +6,6 @@ import { encodeBody } from "./body.ts";
 import type { EncodedBody } from "./body.ts";
 import { failedBeforeResponse } from "./exchange.ts";
 import type { BodySource, HttpConnection, Release, RequestSpec, ResponseHead } from "./exchange.ts";
-import { connectionFor } from "./protocol-choice.ts";
 import { Response } from "./response.ts";
 import type { RedirectRecord } from "./response.ts";
 import { defaultPool, type Pool } from "./pool.ts";
@@ -14,16 +13,15 @@ import { getAdapter } from "./runtime/index.ts";
 import type { SocketAdapter } from "./runtime/socket.ts";
 import { parseUrl, authority, originOf, requestTarget, resolveUrl } from "./url.ts";
 import type { ParsedUrl } from "./url.ts";
-import { DEFAULTS, KEY_OPTIONS } from "./option-registry.ts";
-import { base64 } from "./headers.ts";
-import type { HeaderFields } from "./headers.ts";
+import { DEFAULTS } from "./option-registry.ts";
 import type { PreparedRequest } from "./prepare.ts";
+import { buildHeaders, framedBody, uploadProgress } from "./hop-fields.ts";
+import type { Hop } from "./hop-fields.ts";
+import { dialer, poolKey } from "./dial.ts";
 import type { RequestOptions } from "./options.ts";
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isRedirect, planRedirect } from "./redirect.ts";
 import { routeFor } from "./route.ts";
-import type { Route } from "./route.ts";
 import { boundaryFromContentType } from "./multipart/decode.ts";
-import { tlsKey } from "./tls-key.ts";
 import { assertRequestTarget } from "./http1/encode.ts";
 import { resolveRetry, retryDelay, sleep } from "./retry-policy.ts";
 import type { RetryPolicy } from "./retry-policy.ts";
@@ -39,7 +37,6 @@ function acceptEncodingFor(decoders: DecoderFactories): string {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-const USER_AGENT = "hansom/0.1";
 
 /** Where a request gets its connection: a pool, a fresh socket, or one Connection. */
 export interface Dispatcher {
@@ -71,118 +68,6 @@ export interface RequestHooks {
   baseHeaders?: Array<[string, string]>;
   /** body: "stream": the caller writes the body through a RequestHandle. */
   streamBody?: EncodedBody;
-}
-
-/** Everything a single hop needs, computed once per hop. */
-interface Hop {
-  url: ParsedUrl;
-  method: string;
-  headers: HeaderFields;
-  body: EncodedBody | null;
-  /** Credentials from basicAuth/userinfo/cookie apply (same origin as the first request). */
-  sameOrigin: boolean;
-}
-
-/** The fields of a hop in the caller's order, hansom's after; the protocol adds its own. */
-function buildHeaders(hop: Hop, opts: RequestOptions, route: Route, jarCookie: string): Array<[string, string]> {
-  const user = hop.headers;
-  const out = user.pairs.slice();
-  if (!user.has("user-agent")) out.push(["User-Agent", USER_AGENT]);
-  if (hop.sameOrigin && !user.has("authorization")) {
-    const cred = opts.basicAuth ?? (hop.url.user || hop.url.password ? [hop.url.user, hop.url.password] : null);
-    if (cred) out.push(["Authorization", `Basic ${base64(`${cred[0]}:${cred[1]}`)}`]);
-  }
-  const own =
-    hop.sameOrigin && opts.cookie !== undefined
-      ? Array.isArray(opts.cookie)
-        ? opts.cookie.join("; ")
-        : opts.cookie
-      : "";
-  if (own || jarCookie) {
-    const c = own && jarCookie ? `${own}; ${jarCookie}` : own || jarCookie;
-    // One Cookie header (RFC 6265 §5.4): the option joins a caller's Cookie header if there is one.
-    const at = out.findIndex(([k]) => k.toLowerCase() === "cookie");
-    if (at >= 0 && c) out[at] = [out[at]![0], `${out[at]![1]}; ${c}`];
-    else if (c) out.push(["Cookie", c]);
-  }
-  for (const field of route.headers) if (!user.has(field[0].toLowerCase())) out.push(field);
-  const ct = hop.body?.contentType;
-  if (ct && !user.has("content-type")) out.push(["Content-Type", ct]);
-  return out;
-}
-
-/** The body length the wire will carry, honouring a caller's Content-Length / Transfer-Encoding. */
-function framedBody(body: EncodedBody | null, headers: HeaderFields): EncodedBody | null {
-  if (!body) return null;
-  if (headers.has("transfer-encoding")) return body.length === null ? body : { ...body, length: null };
-  const cl = headers.get("content-length");
-  if (cl !== undefined) {
-    const n = Number(cl);
-    if (!/^\d+$/.test(cl.trim()) || !Number.isSafeInteger(n)) {
-      throw new HansomError("invalid_header", "The Content-Length header must be a non-negative integer", {
-        phase: "input",
-      });
-    }
-    return n === body.length ? body : { ...body, length: n };
-  }
-  return body;
-}
-
-/** The pool key: the origin, then each option the registry marks as shaping the connection. */
-function poolKey(u: ParsedUrl, opts: RequestOptions, route: Route): string {
-  let key = `${u.scheme}://${u.host}:${u.port}`;
-  for (const name of KEY_OPTIONS) {
-    if (name === "proxy") {
-      if (route.key) key += `|${route.key}`;
-    } else if (name === "tls") {
-      // tls and insecure shape the connection only where TLS to the origin runs on it.
-      if (route.tlsInKey) key += `|${tlsKey(opts.tls, opts.insecure)}`;
-    } else if (name === "proxyTls") {
-      // Already in route.key: it shapes only connections to an https:// proxy.
-    } else if (name !== "insecure") {
-      key += `|${String(opts[name] ?? "")}`;
-    }
-  }
-  return key;
-}
-
-function dialer(
-  adapter: SocketAdapter,
-  u: ParsedUrl,
-  opts: RequestOptions,
-  route: Route,
-  key: string,
-  release: Release,
-  timings: { connect?: number },
-  started: number,
-): () => Promise<HttpConnection> {
-  // ALPN offers the protocols option (RFC 7301); without it nothing is offered and HTTP/1.1 is spoken.
-  const tls = opts.protocols ? { ...opts.tls, alpn: opts.protocols } : opts.tls;
-  return async () => {
-    const socketPath = u.scheme === "http+unix" ? u.host : opts.socketPath;
-    const sock = await route.open(adapter, {
-      target: u,
-      socketPath,
-      timeout: opts.connectTimeout ?? DEFAULTS.connectTimeout,
-      signal: opts.signal,
-      tls,
-      insecure: opts.insecure,
-    });
-    timings.connect = Date.now() - started;
-    return connectionFor(u, opts, route, key, sock, release);
-  };
-}
-
-/** The pool key and dial function for `u` under `opts` (Connection opens its socket with it). */
-export async function dialFor(
-  u: ParsedUrl,
-  opts: RequestOptions,
-  release: Release,
-): Promise<{ key: string; dial: () => Promise<HttpConnection> }> {
-  const adapter = await getAdapter();
-  const route = routeFor(opts.proxy, u, adapter, opts.proxyTls);
-  const key = poolKey(u, opts, route);
-  return { key, dial: dialer(adapter, u, opts, route, key, release, {}, Date.now()) };
 }
 
 /** A safe-to-print URL: no credentials. */
@@ -488,24 +373,4 @@ async function sendHop(hop: Hop, ctx: HopContext, jarCookie: string) {
       throw withContext(err, hop.method, displayUrl(hop.url));
     }
   }
-}
-
-/** Throttled upload progress: at most every 64 KiB or 100 ms, and the last byte. */
-function uploadProgress(
-  opts: RequestOptions,
-  body: EncodedBody | null,
-): ((n: number, done?: boolean) => void) | undefined {
-  const cb = opts.onProgress;
-  if (!cb || !body) return undefined;
-  const total = body.length ?? undefined;
-  let last = -1;
-  let at = 0;
-  return (n, done) => {
-    const now = Date.now();
-    if (done ? n !== last : n - last >= 65536 || now - at >= 100) {
-      last = n;
-      at = now;
-      cb({ phase: "upload", loaded: n, total });
-    }
-  };
 }
